@@ -1,0 +1,1 @@
+//! Benchmarks of the gateway and its `wire` client; see `codec.rs` and `docs/performance.md`.

@@ -1,0 +1,77 @@
+//! `kafka-gateway [PROPERTIES-FILE] [--<property>=<value>]...`
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use kafka_gateway::config::{self, Command, Config};
+
+/// Exit status for configuration and usage errors.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match config::parse_args(std::env::args_os().skip(1)) {
+        Ok(cli) => cli,
+        Err(e) => return fail(&e),
+    };
+    match cli.command {
+        Command::Help => {
+            print!("{}", config::usage());
+            return ExitCode::SUCCESS;
+        }
+        Command::Version => {
+            println!("kafka-gateway {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Command::Run | Command::PrintConfig => {}
+    }
+
+    let loaded = match Config::load(&cli, std::env::vars_os()) {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(&e),
+    };
+    let config = loaded.config;
+
+    if cli.command == Command::PrintConfig {
+        for warning in &loaded.warnings {
+            eprintln!("kafka-gateway: warning: {warning}");
+        }
+        print!("{}", config.print_config());
+        return ExitCode::SUCCESS;
+    }
+
+    init_tracing(&config.log_level);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let listeners: Vec<String> = config.listeners.iter().map(ToString::to_string).collect();
+    let bootstrap: Vec<String> = config
+        .bootstrap_servers
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    tracing::info!(
+        listeners = %listeners.join(","),
+        bootstrap_servers = %bootstrap.join(","),
+        dev = config.dev,
+        "configuration loaded"
+    );
+
+    eprintln!("kafka-gateway: the REST API is not part of this build yet");
+    ExitCode::SUCCESS
+}
+
+fn fail(error: &config::ConfigError) -> ExitCode {
+    eprintln!("kafka-gateway: {error}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn init_tracing(filter: &str) {
+    // `log.level` was validated while loading the configuration.
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}

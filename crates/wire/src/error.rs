@@ -1,0 +1,187 @@
+//! Typed errors of the `wire` client, one enum per layer, linked with `#[from]`.
+//!
+//! A broker's error code becomes [`Error::Broker`], which keeps the code
+//! ([`ResponseError`]) together with the request it answered: the API, and the
+//! topic and partition where there is one.
+
+use std::time::Duration;
+
+pub use kafka_protocol::error::ResponseError;
+
+use crate::protocol::ProtocolError;
+use crate::record::RecordError;
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Anything that can go wrong talking to Kafka.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A socket operation failed.
+    #[error("i/o error with broker {broker}: {source}")]
+    Io {
+        /// The broker's `host:port`.
+        broker: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The connection closed or was poisoned while the request was in flight.
+    #[error("connection to broker {broker} closed: {reason}")]
+    Disconnected {
+        /// The broker's `host:port`.
+        broker: String,
+        /// Why the connection ended.
+        reason: String,
+    },
+    /// Bytes from the broker could not be framed or decoded.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// A record batch could not be encoded or decoded.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The broker answered with an error code.
+    #[error("{api} failed{}: {code} (error code {})", context(.topic, .partition), .code.code())]
+    Broker {
+        /// The broker's error code.
+        code: ResponseError,
+        /// The API that was called.
+        api: &'static str,
+        /// The topic the error is about, if any.
+        topic: Option<String>,
+        /// The partition the error is about, if any.
+        partition: Option<i32>,
+        /// The broker's error message, if it sent one.
+        message: Option<String>,
+    },
+    /// No response arrived within the request timeout.
+    #[error("{api} request to broker {broker} timed out after {timeout:?}")]
+    Timeout {
+        /// The API that was called.
+        api: &'static str,
+        /// The broker's `host:port`.
+        broker: String,
+        /// The timeout that expired.
+        timeout: Duration,
+    },
+    /// SASL authentication failed.
+    #[error("authentication with broker {broker} failed: {message}")]
+    Authentication {
+        /// The broker's `host:port`.
+        broker: String,
+        /// The broker's or the mechanism's explanation.
+        message: String,
+    },
+    /// TLS could not be set up or the handshake failed.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// The client configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The broker does not support an API (or any version of it) the call needs.
+    #[error("broker {broker} does not support {api} (versions {min}..={max} needed)")]
+    UnsupportedApi {
+        /// The broker's `host:port`.
+        broker: String,
+        /// The API name.
+        api: &'static str,
+        /// Lowest version the client speaks.
+        min: i16,
+        /// Highest version the client speaks.
+        max: i16,
+    },
+    /// The topic does not exist in the cluster metadata.
+    #[error("unknown topic {0}")]
+    UnknownTopic(String),
+    /// The partition does not exist for the topic.
+    #[error("unknown partition {partition} of topic {topic}")]
+    UnknownPartition {
+        /// Topic name.
+        topic: String,
+        /// Partition index.
+        partition: i32,
+    },
+    /// No bootstrap server or broker could be reached.
+    #[error("no broker reachable: {0}")]
+    NoBrokers(String),
+    /// A record is larger than the producer accepts.
+    #[error("record of {size} bytes exceeds the maximum of {max} bytes (max.request.size, buffer.memory)")]
+    RecordTooLarge {
+        /// Encoded size with batch overhead.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The client (or producer) has been closed.
+    #[error("client closed")]
+    Closed,
+}
+
+fn context(topic: &Option<String>, partition: &Option<i32>) -> String {
+    match (topic, partition) {
+        (Some(t), Some(p)) => format!(" for {t}-{p}"),
+        (Some(t), None) => format!(" for topic {t}"),
+        _ => String::new(),
+    }
+}
+
+impl Error {
+    /// A broker error code for `api`, without topic context.
+    pub fn broker(code: ResponseError, api: &'static str) -> Self {
+        Error::Broker {
+            code,
+            api,
+            topic: None,
+            partition: None,
+            message: None,
+        }
+    }
+
+    /// Whether retrying the same call (after refreshing metadata) may succeed.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::Io { .. } | Error::Disconnected { .. } | Error::Timeout { .. } => true,
+            Error::Broker { code, .. } => code.is_retriable(),
+            Error::NoBrokers(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the cached metadata is likely stale (leadership moved, broker gone).
+    pub fn invalidates_metadata(&self) -> bool {
+        match self {
+            Error::Io { .. } | Error::Disconnected { .. } | Error::Timeout { .. } => true,
+            Error::Broker { code, .. } => matches!(
+                code,
+                ResponseError::NotLeaderOrFollower
+                    | ResponseError::LeaderNotAvailable
+                    | ResponseError::UnknownTopicOrPartition
+                    | ResponseError::BrokerNotAvailable
+                    | ResponseError::ReplicaNotAvailable
+                    | ResponseError::FencedLeaderEpoch
+                    | ResponseError::UnknownLeaderEpoch
+                    | ResponseError::NotController
+                    | ResponseError::NotCoordinator
+                    | ResponseError::NetworkException
+            ),
+            _ => false,
+        }
+    }
+
+    /// The broker's error code, if this error came from one.
+    pub fn code(&self) -> Option<ResponseError> {
+        match self {
+            Error::Broker { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// Turns a response error code into `Ok(())` or an [`Error::Broker`].
+pub(crate) fn check(code: i16, api: &'static str) -> Result<()> {
+    match ResponseError::try_from_code(code) {
+        None => Ok(()),
+        Some(code) => Err(Error::broker(code, api)),
+    }
+}

@@ -1,0 +1,23 @@
+//! `wire`: a Kafka protocol client written for the gateway.
+//!
+//! Layers, bottom up (see `docs/architecture.md`):
+//! - [`protocol`]: sans-I/O framing, request/response headers and one module per Kafka API.
+//! - [`record`]: the record batch v2 codec with CRC32C and compression.
+//! - [`conn`]: one broker connection — TCP or TLS, SASL, a reader task, pipelined requests.
+//! - [`cluster`]: bootstrap, metadata cache, leader routing, connection reuse and retries.
+//! - [`producer`]: partitioner, per-partition accumulation, idempotence, delivery results.
+//! - [`consumer`]: fetch, list offsets and a partition reader.
+
+pub mod cluster;
+pub mod config;
+pub mod conn;
+pub mod consumer;
+pub mod error;
+pub mod producer;
+pub mod protocol;
+pub mod record;
+
+pub use cluster::Client;
+pub use config::ClientConfig;
+pub use error::{Error, Result};
+pub use record::{Compression, Header, Record, RecordBatch};

@@ -1,0 +1,312 @@
+//! The sender task: drains ready batches, groups them by leader into produce
+//! requests, and turns each partition's response into a completion or a retry.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kafka_protocol::messages::{InitProducerIdRequest, ProduceResponse};
+use tokio::sync::Semaphore;
+
+use super::accumulator::{Drained, ProducerIdentity, Shared};
+use super::{Acks, BatchAck};
+use crate::error::{Error, ResponseError};
+use crate::protocol::api::{init_producer_id, produce};
+use crate::record::BatchParams;
+
+/// Obtains a producer id and epoch (InitProducerId) and installs it.
+pub(super) async fn init_producer_id(shared: &Shared) -> crate::Result<()> {
+    let timeout_ms = shared
+        .config
+        .request_timeout
+        .as_millis()
+        .min(i32::MAX as u128) as i32;
+    let request: InitProducerIdRequest = init_producer_id::request(timeout_ms);
+    let response = shared
+        .client
+        .retry("InitProducerId", || async {
+            let conn = shared.client.any_broker().await?;
+            let r = conn.call(&request).await?;
+            crate::error::check(r.error_code, "InitProducerId")?;
+            Ok(r)
+        })
+        .await?;
+    shared.reset_identity(ProducerIdentity {
+        id: response.producer_id.0,
+        epoch: response.producer_epoch,
+    });
+    tracing::debug!(
+        producer_id = response.producer_id.0,
+        epoch = response.producer_epoch,
+        "idempotent producer ready"
+    );
+    Ok(())
+}
+
+/// Runs until the producer is closed and every batch has its result.
+pub(super) async fn run(shared: Arc<Shared>) {
+    loop {
+        if shared.lock().identity_reset && shared.requests_in_flight().load(Ordering::Acquire) == 0
+        {
+            if let Err(e) = init_producer_id(&shared).await {
+                tracing::warn!(error = %e, "cannot obtain a new producer id; retrying");
+                tokio::time::sleep(shared.client.config().retry_backoff_max).await;
+                continue;
+            }
+        }
+        let wake = shared.wake.notified();
+        let (drained, next) = shared.drain(Instant::now());
+        if drained.is_empty() {
+            if shared.is_closed() && !shared.has_work() {
+                return;
+            }
+            match next {
+                Some(at) => {
+                    tokio::select! {
+                        _ = wake => {}
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                    }
+                }
+                None => wake.await,
+            }
+            continue;
+        }
+        dispatch(&shared, drained).await;
+    }
+}
+
+/// Groups batches by their partition leader and starts one request per group.
+async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
+    let metadata = shared.client.cached_metadata();
+    let mut by_leader: HashMap<i32, Vec<Drained>> = HashMap::new();
+    let backoff = shared.client.config().retry_backoff;
+    for mut d in drained {
+        let leader = metadata
+            .topics
+            .get(&*d.tp.topic)
+            .and_then(|t| t.partition(d.tp.partition))
+            .map(|p| p.leader)
+            .unwrap_or(-1);
+        if leader < 0 {
+            shared.client.invalidate_metadata();
+            refresh_in_background(shared);
+            shared.requeue(
+                d,
+                &Error::broker(ResponseError::LeaderNotAvailable, "Produce"),
+                backoff,
+            );
+            continue;
+        }
+        if d.batch.encoded.is_none() {
+            let Some(builder) = d.batch.builder.take() else {
+                continue;
+            };
+            let (identity, sequence) = d.batch.stamp.unwrap_or((ProducerIdentity::NONE, -1));
+            let params = BatchParams {
+                compression: shared.config.compression,
+                producer_id: identity.id,
+                producer_epoch: identity.epoch,
+                base_sequence: sequence,
+                transactional: false,
+            };
+            match builder.finish(&params) {
+                Ok(bytes) => d.batch.encoded = Some(bytes),
+                Err(e) => {
+                    shared.complete(d, Err(Arc::new(e.into())));
+                    continue;
+                }
+            }
+        }
+        by_leader.entry(leader).or_default().push(d);
+    }
+    for (leader, batches) in by_leader {
+        for request in split_by_size(batches, shared.config.max_request_size) {
+            let permits = broker_permits(shared, leader);
+            let Ok(permit) = permits.acquire_owned().await else {
+                continue;
+            };
+            shared.requests_in_flight().fetch_add(1, Ordering::AcqRel);
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                send_request(&shared, leader, request).await;
+                shared.requests_in_flight().fetch_sub(1, Ordering::AcqRel);
+                drop(permit);
+                shared.wake.notify_one();
+            });
+        }
+    }
+}
+
+fn refresh_in_background(shared: &Arc<Shared>) {
+    let client = shared.client.clone();
+    tokio::spawn(async move {
+        let _ = client.refresh_metadata().await;
+    });
+}
+
+fn broker_permits(shared: &Shared, broker: i32) -> Arc<Semaphore> {
+    let mut permits = shared
+        .broker_permits
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    permits
+        .entry(broker)
+        .or_insert_with(|| Arc::new(Semaphore::new(shared.config.max_in_flight)))
+        .clone()
+}
+
+/// Splits batches into groups whose encoded size stays under `max` bytes.
+fn split_by_size(batches: Vec<Drained>, max: usize) -> Vec<Vec<Drained>> {
+    let mut groups: Vec<Vec<Drained>> = Vec::new();
+    let mut size = 0usize;
+    for d in batches {
+        let len = d.batch.encoded.as_ref().map_or(0, |b| b.len());
+        match groups.last_mut() {
+            Some(group) if size + len <= max => {
+                size += len;
+                group.push(d);
+            }
+            _ => {
+                size = len;
+                groups.push(vec![d]);
+            }
+        }
+    }
+    groups
+}
+
+async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
+    let config = &shared.config;
+    let timeout_ms = config.request_timeout.as_millis().min(i32::MAX as u128) as i32;
+    let request = produce::request(
+        config.acks.as_i16(),
+        timeout_ms,
+        batches.iter().map(|d| produce::PartitionBatch {
+            topic: &d.tp.topic,
+            partition: d.tp.partition,
+            records: d.batch.encoded.clone().unwrap_or_default(),
+        }),
+    );
+    let backoff = shared.client.config().retry_backoff;
+    let conn = match shared.client.broker(leader).await {
+        Ok(conn) => conn,
+        Err(e) => return retry_all(shared, batches, &e, backoff),
+    };
+    if config.acks == Acks::None {
+        match conn.send_without_response(&request).await {
+            Ok(()) => {
+                for d in batches {
+                    shared.complete(
+                        d,
+                        Ok(BatchAck {
+                            base_offset: -1,
+                            log_append_time: -1,
+                        }),
+                    );
+                }
+            }
+            Err(e) => retry_all(shared, batches, &e, backoff),
+        }
+        return;
+    }
+    let response = conn
+        .call_with_timeout(&request, config.request_timeout)
+        .await;
+    match response {
+        Ok(response) => handle_response(shared, batches, response, backoff),
+        Err(e) => retry_all(shared, batches, &e, backoff),
+    }
+}
+
+fn retry_all(shared: &Shared, batches: Vec<Drained>, error: &Error, backoff: Duration) {
+    if error.invalidates_metadata() {
+        shared.client.invalidate_metadata();
+    }
+    if !error.is_retriable() {
+        let error = Arc::new(clone_error(error));
+        for d in batches {
+            shared.complete(d, Err(error.clone()));
+        }
+        return;
+    }
+    for d in batches {
+        shared.requeue(d, error, backoff);
+    }
+}
+
+fn handle_response(
+    shared: &Shared,
+    batches: Vec<Drained>,
+    response: ProduceResponse,
+    backoff: Duration,
+) {
+    for d in batches {
+        let partition = response
+            .responses
+            .iter()
+            .filter(|t| t.name.0.as_str() == &*d.tp.topic)
+            .flat_map(|t| t.partition_responses.iter())
+            .find(|p| p.index == d.tp.partition);
+        let Some(p) = partition else {
+            let e = Error::broker(ResponseError::UnknownServerError, "Produce");
+            shared.requeue(d, &e, backoff);
+            continue;
+        };
+        match ResponseError::try_from_code(p.error_code) {
+            None | Some(ResponseError::DuplicateSequenceNumber) => {
+                let ack = BatchAck {
+                    base_offset: if p.error_code == 0 { p.base_offset } else { -1 },
+                    log_append_time: p.log_append_time_ms,
+                };
+                shared.complete(d, Ok(ack));
+            }
+            Some(code) => {
+                let message = p.error_message.as_ref().map(|m| m.to_string()).or_else(|| {
+                    p.record_errors
+                        .first()
+                        .and_then(|r| r.batch_index_error_message.as_ref())
+                        .map(|m| m.to_string())
+                });
+                let error = Error::Broker {
+                    code,
+                    api: "Produce",
+                    topic: Some(d.tp.topic.to_string()),
+                    partition: Some(d.tp.partition),
+                    message,
+                };
+                if error.invalidates_metadata() {
+                    shared.client.invalidate_metadata();
+                }
+                if code.is_retriable() {
+                    shared.requeue(d, &error, backoff);
+                } else {
+                    shared.complete(d, Err(Arc::new(error)));
+                }
+            }
+        }
+    }
+}
+
+/// A copy of an error for sharing among a batch's records.
+fn clone_error(error: &Error) -> Error {
+    match error {
+        Error::Broker {
+            code,
+            api,
+            topic,
+            partition,
+            message,
+        } => Error::Broker {
+            code: *code,
+            api,
+            topic: topic.clone(),
+            partition: *partition,
+            message: message.clone(),
+        },
+        other => Error::Disconnected {
+            broker: "-".into(),
+            reason: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,258 @@
+//! gzip (codec id 1): a gzip stream (RFC 1952) around the whole record
+//! payload, as Java's `GZIPOutputStream` writes it.
+//!
+//! Compression uses the default deflate level (6), the same level Java's
+//! `Deflater.DEFAULT_COMPRESSION` picks. Decompression accepts several
+//! concatenated gzip members, as `GZIPInputStream` does, verifies each
+//! member's CRC-32 and length trailer, and stops as soon as the output passes
+//! the caller's limit, so the amount of memory used never depends on sizes
+//! claimed by the input.
+//!
+//! Unlike `GZIPInputStream`, bytes after the last member that do not start a
+//! valid member are an error rather than silently ignored.
+//!
+//! # References
+//! - Kafka record batch compression:
+//!   <https://kafka.apache.org/documentation/#recordbatch>
+//! - Kafka's `GzipCompression` (Java client):
+//!   <https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/common/compress/GzipCompression.java>
+//! - GZIP file format, RFC 1952: <https://www.rfc-editor.org/rfc/rfc1952>
+
+use std::io::{self, Read, Write};
+
+use flate2::bufread::MultiGzDecoder;
+use flate2::write::GzEncoder;
+
+use super::{Compression, CompressionError};
+
+/// Compresses `input` as a single gzip member and appends it to `out`.
+pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+    let start = out.len();
+    let mut encoder = GzEncoder::new(&mut *out, flate2::Compression::default());
+    let result = encoder.write_all(input).and_then(|()| encoder.try_finish());
+    drop(encoder);
+    result.map_err(|err| {
+        out.truncate(start);
+        codec_error(format!("compression failed: {err}"))
+    })
+}
+
+/// Decompresses the gzip stream in `input`, appending the result to `out`.
+///
+/// Fails with [`CompressionError::TooLarge`] once more than `limit` bytes
+/// would be appended, and with [`CompressionError::Codec`] on empty, corrupt
+/// or truncated input. On error `out` is left as it was.
+pub(super) fn decompress(
+    input: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    if input.is_empty() {
+        return Err(codec_error("empty input"));
+    }
+    read_bounded(MultiGzDecoder::new(input), limit, out)
+}
+
+/// Appends everything `reader` yields to `out`, reading at most `limit + 1`
+/// bytes so an oversized stream is detected without inflating all of it.
+fn read_bounded(
+    reader: impl Read,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    let start = out.len();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    match reader.take(cap).read_to_end(out) {
+        Ok(read) if read > limit => {
+            out.truncate(start);
+            Err(CompressionError::TooLarge { limit })
+        }
+        Ok(_) => Ok(()),
+        Err(err) => {
+            out.truncate(start);
+            Err(io_error(&err))
+        }
+    }
+}
+
+/// Describes an error reported while inflating.
+fn io_error(err: &io::Error) -> CompressionError {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        codec_error(format!("truncated input: {err}"))
+    } else {
+        codec_error(format!("corrupt input: {err}"))
+    }
+}
+
+/// A [`CompressionError::Codec`] for gzip.
+fn codec_error(message: impl Into<String>) -> CompressionError {
+    CompressionError::Codec {
+        codec: Compression::Gzip,
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn compressed(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        compress(input, &mut out).expect("compress");
+        out
+    }
+
+    fn round_trip(input: &[u8]) {
+        let packed = compressed(input);
+        let mut out = Vec::new();
+        decompress(&packed, input.len(), &mut out).expect("decompress");
+        assert_eq!(out, input);
+    }
+
+    /// Mostly compressible data with some variety, `len` bytes long.
+    fn sample(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_empty_small_and_large() {
+        round_trip(b"");
+        round_trip(b"hello, kafka");
+        round_trip(&sample(300 * 1024));
+    }
+
+    #[test]
+    fn writes_a_gzip_member() {
+        let packed = compressed(b"abc");
+        assert_eq!(&packed[..3], &[0x1f, 0x8b, 0x08]);
+    }
+
+    #[test]
+    fn appends_to_existing_output() {
+        let packed = compressed(b"payload");
+        let mut out = b"prefix".to_vec();
+        decompress(&packed, 7, &mut out).expect("decompress");
+        assert_eq!(out, b"prefixpayload");
+    }
+
+    #[test]
+    fn accepts_concatenated_members() {
+        let mut packed = compressed(b"first ");
+        packed.extend_from_slice(&compressed(b"second"));
+        let mut out = Vec::new();
+        decompress(&packed, 100, &mut out).expect("decompress");
+        assert_eq!(out, b"first second");
+    }
+
+    #[test]
+    fn exact_limit_is_allowed() {
+        let input = sample(10_000);
+        let mut out = Vec::new();
+        decompress(&compressed(&input), input.len(), &mut out).expect("decompress");
+        assert_eq!(out, input);
+    }
+
+    #[test]
+    fn limit_exceeded_is_too_large() {
+        let input = vec![0u8; 1 << 20];
+        let packed = compressed(&input);
+        let mut out = b"keep".to_vec();
+        let err = decompress(&packed, input.len() - 1, &mut out).unwrap_err();
+        assert!(matches!(err, CompressionError::TooLarge { limit } if limit == input.len() - 1));
+        assert_eq!(out, b"keep");
+        let err = decompress(&packed, 0, &mut out).unwrap_err();
+        assert!(matches!(err, CompressionError::TooLarge { limit: 0 }));
+    }
+
+    #[test]
+    fn huge_limit_does_not_preallocate() {
+        let mut out = Vec::new();
+        decompress(&compressed(b"tiny"), usize::MAX, &mut out).expect("decompress");
+        assert_eq!(out, b"tiny");
+    }
+
+    #[test]
+    fn every_truncation_is_a_codec_error() {
+        let packed = compressed(&sample(2_000));
+        for len in 0..packed.len() {
+            let mut out = Vec::new();
+            let err = decompress(&packed[..len], usize::MAX, &mut out).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    CompressionError::Codec {
+                        codec: Compression::Gzip,
+                        ..
+                    }
+                ),
+                "prefix of {len} bytes: {err:?}"
+            );
+            assert!(out.is_empty());
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_codec_error() {
+        for garbage in [
+            &b"definitely not gzip"[..],
+            &[0x1f, 0x8b, 0x08, 0xff, 0, 0, 0, 0, 0, 0, 1, 2],
+        ] {
+            let err = decompress(garbage, 1 << 20, &mut Vec::new()).unwrap_err();
+            assert!(matches!(
+                err,
+                CompressionError::Codec {
+                    codec: Compression::Gzip,
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn trailing_garbage_is_a_codec_error() {
+        let mut packed = compressed(b"data");
+        packed.extend_from_slice(b"junk");
+        assert!(decompress(&packed, 100, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn corrupt_crc_is_a_codec_error() {
+        let mut packed = compressed(b"some data to checksum");
+        let crc_at = packed.len() - 8;
+        packed[crc_at] ^= 0xff;
+        let err = decompress(&packed, 100, &mut Vec::new()).unwrap_err();
+        assert!(matches!(err, CompressionError::Codec { .. }));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn prop_round_trip(input in prop::collection::vec(any::<u8>(), 0..16_384)) {
+            let packed = compressed(&input);
+            let mut out = Vec::new();
+            decompress(&packed, input.len(), &mut out).unwrap();
+            prop_assert_eq!(out, input);
+        }
+
+        #[test]
+        fn prop_mutated_input_never_panics(
+            input in prop::collection::vec(0u8..4, 0..4_096),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+            limit in 0usize..8_192,
+        ) {
+            let mut packed = compressed(&input);
+            for (at, mask) in flips {
+                let at = at.index(packed.len());
+                packed[at] ^= mask;
+            }
+            let mut out = Vec::new();
+            if decompress(&packed, limit, &mut out).is_ok() {
+                prop_assert!(out.len() <= limit);
+            }
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! LZ4 (codec id 3): the LZ4 frame format, as Kafka's
+//! `KafkaLZ4BlockOutputStream` writes it.
+//!
+//! [`compress`] writes one frame with independent 64 KiB blocks and no
+//! checksums beyond the header checksum, like the Java client. (Only the
+//! pre-0.10 message format used Kafka's old, broken header checksum; record
+//! batches use the correct one.)
+//!
+//! [`decompress`] reads one or more concatenated frames with any of the
+//! optional features librdkafka and Java may set: block checksums, a content
+//! checksum, a content size, 64 KiB to 4 MiB blocks, and linked blocks.
+//! Before decoding, the frame structure is walked without decompressing, so
+//! that truncated input (which the streaming decoder would otherwise treat as
+//! a clean end of data when cut at a block boundary), legacy frames,
+//! skippable frames and dictionary ids are rejected, and a declared content
+//! size above the limit fails early. Decoding then stops as soon as the
+//! output passes the limit; the decoder's own buffers are bounded by the
+//! frame's block size (at most about 8 MiB for linked 4 MiB blocks).
+//!
+//! # References
+//! - Kafka record batch compression:
+//!   <https://kafka.apache.org/documentation/#recordbatch>
+//! - Kafka's `KafkaLZ4BlockOutputStream` / `KafkaLZ4BlockInputStream`:
+//!   <https://github.com/apache/kafka/tree/trunk/clients/src/main/java/org/apache/kafka/common/compress>
+//! - LZ4 frame format specification:
+//!   <https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md>
+
+use std::io::{self, Read, Write};
+
+use lz4_flex::frame::{BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameInfo};
+
+use super::{Compression, CompressionError};
+
+/// Magic number opening every standard LZ4 frame.
+const FRAME_MAGIC: u32 = 0x184D_2204;
+
+/// Magic number of the legacy frame format, which Kafka never writes.
+const LEGACY_MAGIC: u32 = 0x184C_2102;
+
+/// Magic numbers of skippable frames (low nibble free).
+const SKIPPABLE_MAGIC_MASK: u32 = 0xFFFF_FFF0;
+const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+
+/// FLG: the version field (bits 7-6) and its only valid value, `01`.
+const FLG_VERSION_MASK: u8 = 0b1100_0000;
+const FLG_VERSION_01: u8 = 0b0100_0000;
+/// FLG: each block is followed by a 4-byte checksum.
+const FLG_BLOCK_CHECKSUM: u8 = 0b0001_0000;
+/// FLG: the descriptor carries an 8-byte content size.
+const FLG_CONTENT_SIZE: u8 = 0b0000_1000;
+/// FLG: the frame ends with a 4-byte content checksum.
+const FLG_CONTENT_CHECKSUM: u8 = 0b0000_0100;
+/// FLG: the descriptor carries a 4-byte dictionary id.
+const FLG_DICT_ID: u8 = 0b0000_0001;
+
+/// Block size word: set when the block is stored uncompressed.
+const BLOCK_UNCOMPRESSED: u32 = 0x8000_0000;
+
+/// Compresses `input` as one LZ4 frame appended to `out`.
+pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+    let start = out.len();
+    let info = FrameInfo::new()
+        .block_size(BlockSize::Max64KB)
+        .block_mode(BlockMode::Independent);
+    let mut encoder = FrameEncoder::with_frame_info(info, &mut *out);
+    let result = match encoder.write_all(input) {
+        Ok(()) => encoder.finish().map(drop).map_err(io::Error::from),
+        Err(err) => Err(err),
+    };
+    result.map_err(|err| {
+        out.truncate(start);
+        codec_error(format!("compression failed: {err}"))
+    })
+}
+
+/// Decompresses the LZ4 frame(s) in `input`, appending the result to `out`.
+///
+/// Fails with [`CompressionError::TooLarge`] once more than `limit` bytes
+/// would be appended, and with [`CompressionError::Codec`] on empty, corrupt
+/// or truncated input. On error `out` is left as it was.
+pub(super) fn decompress(
+    input: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    if input.is_empty() {
+        return Err(codec_error("empty input"));
+    }
+    let start = out.len();
+    let result = decompress_frames(input, limit, out);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Decodes each frame of `input` in turn, keeping the total within `limit`.
+fn decompress_frames(
+    mut input: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    let mut remaining = limit;
+    while !input.is_empty() {
+        let (declared, frame_len) = check_frame(input)?;
+        if declared.is_some_and(|size| size > u64::try_from(remaining).unwrap_or(u64::MAX)) {
+            return Err(CompressionError::TooLarge { limit });
+        }
+        let (frame, rest) = input.split_at(frame_len);
+        let before = out.len();
+        decompress_frame(frame, remaining, out).map_err(|err| match err {
+            CompressionError::TooLarge { .. } => CompressionError::TooLarge { limit },
+            other => other,
+        })?;
+        remaining -= out.len() - before;
+        input = rest;
+    }
+    Ok(())
+}
+
+/// Decodes the single, structurally checked frame `frame`, appending at most
+/// `limit` bytes to `out`.
+fn decompress_frame(frame: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), CompressionError> {
+    let start = out.len();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut reader = FrameDecoder::new(frame).take(cap);
+    let read = reader
+        .read_to_end(out)
+        .map_err(|err| codec_error(format!("corrupt input: {err}")))?;
+    if read > limit {
+        return Err(CompressionError::TooLarge { limit });
+    }
+    if !reader.into_inner().into_inner().is_empty() {
+        out.truncate(start);
+        return Err(codec_error("corrupt input: frame ended early"));
+    }
+    Ok(())
+}
+
+/// Walks the frame at the start of `input` without decompressing it: it must
+/// be a complete standard frame without a dictionary id. Returns the frame's
+/// declared content size, if any, and its length in bytes. Checksums and
+/// block contents are left to the decoder.
+fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
+    let mut cursor = Cursor(input);
+    let magic = cursor.u32_le("frame magic")?;
+    if magic == LEGACY_MAGIC {
+        return Err(codec_error("unsupported legacy LZ4 frame"));
+    }
+    if magic & SKIPPABLE_MAGIC_MASK == SKIPPABLE_MAGIC {
+        return Err(codec_error("unsupported skippable LZ4 frame"));
+    }
+    if magic != FRAME_MAGIC {
+        return Err(codec_error(format!(
+            "corrupt input: bad frame magic {magic:#010x}"
+        )));
+    }
+    let [flg, bd] = cursor.array::<2>("frame descriptor")?;
+    if flg & FLG_VERSION_MASK != FLG_VERSION_01 {
+        return Err(codec_error("corrupt input: unsupported LZ4 frame version"));
+    }
+    if flg & FLG_DICT_ID != 0 {
+        return Err(codec_error("unsupported LZ4 frame with a dictionary id"));
+    }
+    let max_block = match (bd >> 4) & 0x07 {
+        4 => 64 << 10,
+        5 => 256 << 10,
+        6 => 1 << 20,
+        7 => 4 << 20,
+        other => {
+            return Err(codec_error(format!(
+                "corrupt input: invalid LZ4 block size id {other}"
+            )))
+        }
+    };
+    let declared = if flg & FLG_CONTENT_SIZE != 0 {
+        Some(u64::from_le_bytes(cursor.array::<8>("content size")?))
+    } else {
+        None
+    };
+    cursor.skip(1, "header checksum")?;
+    let block_checksum = if flg & FLG_BLOCK_CHECKSUM != 0 { 4 } else { 0 };
+    loop {
+        let word = cursor.u32_le("block size")?;
+        if word == 0 {
+            break;
+        }
+        let size = word & !BLOCK_UNCOMPRESSED;
+        if size > max_block {
+            return Err(codec_error(format!(
+                "corrupt input: block of {size} bytes exceeds the frame's {max_block}-byte blocks"
+            )));
+        }
+        // `size` is at most 4 MiB here, so it fits in usize everywhere.
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        cursor.skip(size.saturating_add(block_checksum), "block")?;
+    }
+    if flg & FLG_CONTENT_CHECKSUM != 0 {
+        cursor.skip(4, "content checksum")?;
+    }
+    Ok((declared, input.len() - cursor.0.len()))
+}
+
+/// A read position in the input for [`check_frame`].
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    /// Takes the next `N` bytes; `what` names them in the error.
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], CompressionError> {
+        let (head, rest) = self
+            .0
+            .split_first_chunk::<N>()
+            .ok_or_else(|| truncated(what))?;
+        self.0 = rest;
+        Ok(*head)
+    }
+
+    /// Takes the next four bytes as a little-endian `u32`.
+    fn u32_le(&mut self, what: &str) -> Result<u32, CompressionError> {
+        self.array::<4>(what).map(u32::from_le_bytes)
+    }
+
+    /// Skips the next `len` bytes.
+    fn skip(&mut self, len: usize, what: &str) -> Result<(), CompressionError> {
+        self.0 = self.0.get(len..).ok_or_else(|| truncated(what))?;
+        Ok(())
+    }
+}
+
+/// The error for input that ends inside `what`.
+fn truncated(what: &str) -> CompressionError {
+    codec_error(format!("truncated input: incomplete {what}"))
+}
+
+/// A [`CompressionError::Codec`] for LZ4.
+fn codec_error(message: impl Into<String>) -> CompressionError {
+    CompressionError::Codec {
+        codec: Compression::Lz4,
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn compressed(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        compress(input, &mut out).expect("compress");
+        out
+    }
+
+    fn compressed_with(info: FrameInfo, input: &[u8]) -> Vec<u8> {
+        let mut encoder = FrameEncoder::with_frame_info(info, Vec::new());
+        encoder.write_all(input).expect("write");
+        encoder.finish().expect("finish")
+    }
+
+    fn decompressed(input: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
+        let mut out = Vec::new();
+        decompress(input, limit, &mut out).map(|()| out)
+    }
+
+    fn round_trip(input: &[u8]) {
+        let packed = compressed(input);
+        assert_eq!(
+            decompressed(&packed, input.len()).expect("decompress"),
+            input
+        );
+    }
+
+    fn sample(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+            .collect()
+    }
+
+    /// Incompressible bytes (xorshift), so blocks are stored uncompressed.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut state: u32 = 0x9E37_79B9;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_empty_small_and_large() {
+        round_trip(b"");
+        round_trip(b"hello, kafka");
+        round_trip(&sample(300 * 1024));
+        round_trip(&noise(150 * 1024));
+    }
+
+    #[test]
+    fn writes_a_kafka_style_frame_header() {
+        let packed = compressed(b"abc");
+        assert_eq!(&packed[..4], &FRAME_MAGIC.to_le_bytes());
+        // Version 01, independent blocks, no checksums, no content size.
+        assert_eq!(packed[4], 0b0110_0000);
+        // 64 KiB maximum block size.
+        assert_eq!(packed[5], 0b0100_0000);
+        // The frame ends with an end mark and no content checksum.
+        assert_eq!(&packed[packed.len() - 4..], &[0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn reads_frames_with_optional_features() {
+        let input = sample(200 * 1024);
+        let variants = [
+            FrameInfo::new().block_checksums(true),
+            FrameInfo::new().content_checksum(true),
+            FrameInfo::new().content_size(Some(input.len() as u64)),
+            FrameInfo::new()
+                .block_size(BlockSize::Max4MB)
+                .block_checksums(true)
+                .content_checksum(true)
+                .content_size(Some(input.len() as u64)),
+            FrameInfo::new()
+                .block_size(BlockSize::Max64KB)
+                .block_mode(BlockMode::Linked),
+            FrameInfo::new().block_size(BlockSize::Max256KB),
+            FrameInfo::new().block_size(BlockSize::Max1MB),
+        ];
+        for info in variants {
+            let packed = compressed_with(info.clone(), &input);
+            assert_eq!(
+                decompressed(&packed, input.len()).unwrap(),
+                input,
+                "{info:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_concatenated_frames() {
+        let mut packed = compressed(b"first ");
+        packed.extend_from_slice(&compressed(b"second"));
+        assert_eq!(decompressed(&packed, 100).unwrap(), b"first second");
+    }
+
+    #[test]
+    fn appends_to_existing_output() {
+        let mut out = b"prefix".to_vec();
+        decompress(&compressed(b"payload"), 7, &mut out).unwrap();
+        assert_eq!(out, b"prefixpayload");
+    }
+
+    #[test]
+    fn limit_exceeded_is_too_large() {
+        let input = vec![3u8; 1 << 20];
+        let packed = compressed(&input);
+        let mut out = b"keep".to_vec();
+        let err = decompress(&packed, input.len() - 1, &mut out).unwrap_err();
+        assert!(matches!(err, CompressionError::TooLarge { limit } if limit == input.len() - 1));
+        assert_eq!(out, b"keep");
+        assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+    }
+
+    #[test]
+    fn declared_content_size_over_the_limit_fails_early() {
+        let packed = compressed_with(FrameInfo::new().content_size(Some(5)), b"12345");
+        assert!(matches!(
+            decompressed(&packed, 4).unwrap_err(),
+            CompressionError::TooLarge { limit: 4 }
+        ));
+        assert_eq!(decompressed(&packed, 5).unwrap(), b"12345");
+    }
+
+    #[test]
+    fn wrong_declared_content_size_is_a_codec_error() {
+        // The header of a frame declaring 6 bytes, the blocks of one holding 5.
+        let six = compressed_with(FrameInfo::new().content_size(Some(6)), b"123456");
+        let five = compressed_with(FrameInfo::new().content_size(Some(5)), b"12345");
+        let mut packed = six[..15].to_vec();
+        packed.extend_from_slice(&five[15..]);
+        assert!(matches!(
+            decompressed(&packed, 100).unwrap_err(),
+            CompressionError::Codec { .. }
+        ));
+    }
+
+    #[test]
+    fn huge_limit_does_not_preallocate() {
+        assert_eq!(
+            decompressed(&compressed(b"tiny"), usize::MAX).unwrap(),
+            b"tiny"
+        );
+    }
+
+    #[test]
+    fn every_truncation_is_a_codec_error() {
+        let mut input = sample(150 * 1024);
+        input.extend_from_slice(&noise(70 * 1024));
+        let checked = FrameInfo::new()
+            .block_checksums(true)
+            .content_checksum(true)
+            .content_size(Some(input.len() as u64));
+        for packed in [compressed(&input), compressed_with(checked, &input)] {
+            for len in 0..packed.len() {
+                let err = decompressed(&packed[..len], usize::MAX).unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        CompressionError::Codec {
+                            codec: Compression::Lz4,
+                            ..
+                        }
+                    ),
+                    "prefix of {len} bytes: {err:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn corrupt_checksums_are_codec_errors() {
+        let input = sample(10_000);
+        let info = FrameInfo::new()
+            .block_checksums(true)
+            .content_checksum(true);
+        let packed = compressed_with(info, &input);
+        // Last byte of the content checksum, first byte of the first block's
+        // data, and the header checksum byte.
+        for at in [packed.len() - 1, 11, 6] {
+            let mut corrupt = packed.clone();
+            corrupt[at] ^= 0x55;
+            assert!(
+                matches!(
+                    decompressed(&corrupt, usize::MAX),
+                    Err(CompressionError::Codec { .. })
+                ),
+                "byte {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_codec_error() {
+        let legacy = [0x02, 0x21, 0x4C, 0x18, 0, 0, 0, 0];
+        let skippable = [0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0];
+        let mut dict = compressed(b"x");
+        dict[4] |= FLG_DICT_ID;
+        let mut trailing = compressed(b"x");
+        trailing.extend_from_slice(b"junk");
+        for garbage in [
+            &b"definitely not lz4 data"[..],
+            &legacy,
+            &skippable,
+            &dict,
+            &trailing,
+            &[0x04, 0x22, 0x4D, 0x18, 0x40, 0x00, 0x00],
+        ] {
+            let err = decompressed(garbage, 1 << 20).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    CompressionError::Codec {
+                        codec: Compression::Lz4,
+                        ..
+                    }
+                ),
+                "{garbage:?}: {err:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn prop_round_trip(input in prop::collection::vec(any::<u8>(), 0..150_000)) {
+            let packed = compressed(&input);
+            prop_assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+        }
+
+        #[test]
+        fn prop_mutated_input_never_panics(
+            input in prop::collection::vec(0u8..4, 0..100_000),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+            limit in 0usize..131_072,
+        ) {
+            let mut packed = compressed(&input);
+            for (at, mask) in flips {
+                let at = at.index(packed.len());
+                packed[at] ^= mask;
+            }
+            if let Ok(out) = decompressed(&packed, limit) {
+                prop_assert!(out.len() <= limit);
+            }
+        }
+    }
+}

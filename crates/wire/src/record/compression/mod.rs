@@ -1,0 +1,160 @@
+//! Record batch compression codecs, one module per codec.
+//!
+//! The codec id lives in the low three bits of a batch's `attributes`.
+//! Decompression is bounded: output past `limit` bytes is an error, so a
+//! hostile batch cannot inflate without bound.
+//!
+//! # References
+//! - <https://kafka.apache.org/documentation/#recordbatch>
+
+mod gzip;
+mod lz4;
+mod snappy;
+mod zstd;
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A record batch compression codec (`compression.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Compression {
+    /// No compression (codec id 0).
+    #[default]
+    None,
+    /// gzip (codec id 1).
+    Gzip,
+    /// Snappy (codec id 2); written in the xerial framing Java clients use.
+    Snappy,
+    /// LZ4 frame format (codec id 3).
+    Lz4,
+    /// Zstandard (codec id 4).
+    Zstd,
+}
+
+/// Why compressing or decompressing failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompressionError {
+    /// The decompressed data would exceed the configured limit.
+    #[error("decompressed batch exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The codec reported an error (corrupt or truncated input).
+    #[error("{codec} codec error: {message}")]
+    Codec {
+        /// The codec that failed.
+        codec: Compression,
+        /// What the codec said.
+        message: String,
+    },
+    /// The attribute bits name a codec that does not exist.
+    #[error("unknown compression codec id {0}")]
+    UnknownCodec(i16),
+}
+
+impl Compression {
+    /// Every codec, in codec-id order.
+    pub const ALL: [Compression; 5] = [
+        Compression::None,
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ];
+
+    /// The codec id stored in the batch attributes.
+    pub fn id(self) -> i16 {
+        match self {
+            Compression::None => 0,
+            Compression::Gzip => 1,
+            Compression::Snappy => 2,
+            Compression::Lz4 => 3,
+            Compression::Zstd => 4,
+        }
+    }
+
+    /// The codec named by the low three bits of `attributes`.
+    pub fn from_attributes(attributes: i16) -> Result<Self, CompressionError> {
+        match attributes & 0x07 {
+            0 => Ok(Compression::None),
+            1 => Ok(Compression::Gzip),
+            2 => Ok(Compression::Snappy),
+            3 => Ok(Compression::Lz4),
+            4 => Ok(Compression::Zstd),
+            other => Err(CompressionError::UnknownCodec(other)),
+        }
+    }
+
+    /// The name used by `compression.type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Snappy => "snappy",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// Compresses `input`, appending the compressed bytes to `out`.
+    pub fn compress(self, input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+        match self {
+            Compression::None => {
+                out.extend_from_slice(input);
+                Ok(())
+            }
+            Compression::Gzip => gzip::compress(input, out),
+            Compression::Snappy => snappy::compress(input, out),
+            Compression::Lz4 => lz4::compress(input, out),
+            Compression::Zstd => zstd::compress(input, out),
+        }
+    }
+
+    /// Decompresses `input`, appending to `out`; fails once more than `limit`
+    /// bytes would be appended.
+    pub fn decompress(
+        self,
+        input: &[u8],
+        limit: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), CompressionError> {
+        match self {
+            Compression::None => {
+                if input.len() > limit {
+                    return Err(CompressionError::TooLarge { limit });
+                }
+                out.extend_from_slice(input);
+                Ok(())
+            }
+            Compression::Gzip => gzip::decompress(input, limit, out),
+            Compression::Snappy => snappy::decompress(input, limit, out),
+            Compression::Lz4 => lz4::decompress(input, limit, out),
+            Compression::Zstd => zstd::decompress(input, limit, out),
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Compression {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "uncompressed" => Ok(Compression::None),
+            "gzip" => Ok(Compression::Gzip),
+            "snappy" => Ok(Compression::Snappy),
+            "lz4" => Ok(Compression::Lz4),
+            "zstd" => Ok(Compression::Zstd),
+            other => Err(format!(
+                "unknown compression.type '{other}' (expected none, gzip, snappy, lz4 or zstd)"
+            )),
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Zstandard (codec id 4): a zstd stream (RFC 8878) around the whole record
+//! payload, as Java's `ZstdOutputStream` writes it.
+//!
+//! Compression uses level 3, zstd's default and Kafka's default
+//! `compression.zstd.level`. Decompression accepts several concatenated
+//! frames (and skips skippable frames), verifies frame checksums when
+//! present, and stops as soon as the output passes the caller's limit. The
+//! decoder's window is capped at 2^27 bytes (128 MiB, libzstd's default
+//! ceiling) so that a frame header cannot make it reserve more than that.
+//!
+//! # References
+//! - Kafka record batch compression:
+//!   <https://kafka.apache.org/documentation/#recordbatch>
+//! - Kafka's `ZstdCompression` (Java client):
+//!   <https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/common/compress/ZstdCompression.java>
+//! - Zstandard compression format, RFC 8878:
+//!   <https://www.rfc-editor.org/rfc/rfc8878>
+
+use std::io::{self, Read, Write};
+
+use zstd::stream::read::Decoder;
+use zstd::stream::write::Encoder;
+
+use super::{Compression, CompressionError};
+
+/// The compression level written: zstd's (and Kafka's) default.
+const LEVEL: i32 = 3;
+
+/// log2 of the largest window the decoder accepts.
+const WINDOW_LOG_MAX: u32 = 27;
+
+/// Compresses `input` as one zstd frame appended to `out`.
+pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+    let start = out.len();
+    let result = Encoder::new(&mut *out, LEVEL).and_then(|mut encoder| {
+        encoder.write_all(input)?;
+        encoder.finish().map(drop)
+    });
+    result.map_err(|err| {
+        out.truncate(start);
+        codec_error(format!("compression failed: {err}"))
+    })
+}
+
+/// Decompresses the zstd frame(s) in `input`, appending the result to `out`.
+///
+/// Fails with [`CompressionError::TooLarge`] once more than `limit` bytes
+/// would be appended, and with [`CompressionError::Codec`] on empty, corrupt
+/// or truncated input. On error `out` is left as it was.
+pub(super) fn decompress(
+    input: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    if input.is_empty() {
+        return Err(codec_error("empty input"));
+    }
+    let mut decoder = Decoder::with_buffer(input)
+        .map_err(|err| codec_error(format!("cannot create decoder: {err}")))?;
+    decoder
+        .window_log_max(WINDOW_LOG_MAX)
+        .map_err(|err| codec_error(format!("cannot configure decoder: {err}")))?;
+    read_bounded(decoder, limit, out)
+}
+
+/// Appends everything `reader` yields to `out`, reading at most `limit + 1`
+/// bytes so an oversized stream is detected without decoding all of it.
+fn read_bounded(
+    reader: impl Read,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    let start = out.len();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    match reader.take(cap).read_to_end(out) {
+        Ok(read) if read > limit => {
+            out.truncate(start);
+            Err(CompressionError::TooLarge { limit })
+        }
+        Ok(_) => Ok(()),
+        Err(err) => {
+            out.truncate(start);
+            Err(io_error(&err))
+        }
+    }
+}
+
+/// Describes an error reported while decoding.
+fn io_error(err: &io::Error) -> CompressionError {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        codec_error(format!("truncated input: {err}"))
+    } else {
+        codec_error(format!("corrupt input: {err}"))
+    }
+}
+
+/// A [`CompressionError::Codec`] for zstd.
+fn codec_error(message: impl Into<String>) -> CompressionError {
+    CompressionError::Codec {
+        codec: Compression::Zstd,
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn compressed(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        compress(input, &mut out).expect("compress");
+        out
+    }
+
+    fn decompressed(input: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
+        let mut out = Vec::new();
+        decompress(input, limit, &mut out).map(|()| out)
+    }
+
+    fn round_trip(input: &[u8]) {
+        let packed = compressed(input);
+        assert_eq!(
+            decompressed(&packed, input.len()).expect("decompress"),
+            input
+        );
+    }
+
+    fn sample(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_empty_small_and_large() {
+        round_trip(b"");
+        round_trip(b"hello, kafka");
+        round_trip(&sample(300 * 1024));
+    }
+
+    #[test]
+    fn writes_a_zstd_frame() {
+        let packed = compressed(b"abc");
+        assert_eq!(&packed[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+    }
+
+    #[test]
+    fn reads_concatenated_and_skippable_frames() {
+        let mut packed = compressed(b"first ");
+        // A skippable frame with four bytes of user data.
+        packed.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
+        packed.extend_from_slice(&compressed(b"second"));
+        assert_eq!(decompressed(&packed, 100).unwrap(), b"first second");
+    }
+
+    #[test]
+    fn reads_frames_with_checksums_and_other_levels() {
+        let input = sample(150 * 1024);
+        let mut encoder = Encoder::new(Vec::new(), 19).unwrap();
+        encoder.include_checksum(true).unwrap();
+        encoder.write_all(&input).unwrap();
+        let packed = encoder.finish().unwrap();
+        assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+
+        let mut corrupt = packed.clone();
+        let last = corrupt.len() - 1;
+        corrupt[last] ^= 0xff;
+        assert!(matches!(
+            decompressed(&corrupt, input.len()),
+            Err(CompressionError::Codec { .. })
+        ));
+    }
+
+    #[test]
+    fn appends_to_existing_output() {
+        let mut out = b"prefix".to_vec();
+        decompress(&compressed(b"payload"), 7, &mut out).unwrap();
+        assert_eq!(out, b"prefixpayload");
+    }
+
+    #[test]
+    fn limit_exceeded_is_too_large() {
+        let input = vec![9u8; 1 << 20];
+        let packed = compressed(&input);
+        let mut out = b"keep".to_vec();
+        let err = decompress(&packed, input.len() - 1, &mut out).unwrap_err();
+        assert!(matches!(err, CompressionError::TooLarge { limit } if limit == input.len() - 1));
+        assert_eq!(out, b"keep");
+        assert!(matches!(
+            decompressed(&packed, 0).unwrap_err(),
+            CompressionError::TooLarge { limit: 0 }
+        ));
+        assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+    }
+
+    #[test]
+    fn huge_limit_does_not_preallocate() {
+        assert_eq!(
+            decompressed(&compressed(b"tiny"), usize::MAX).unwrap(),
+            b"tiny"
+        );
+    }
+
+    #[test]
+    fn oversized_window_is_rejected() {
+        // Frame header: magic, descriptor with single-segment off and no
+        // checksum, window descriptor for a 2^31 window, then an empty raw
+        // last block.
+        let frame = [
+            0x28,
+            0xb5,
+            0x2f,
+            0xfd,
+            0x00,
+            (31 - 10) << 3,
+            0x01,
+            0x00,
+            0x00,
+        ];
+        assert!(matches!(
+            decompressed(&frame, usize::MAX),
+            Err(CompressionError::Codec { .. })
+        ));
+    }
+
+    #[test]
+    fn every_truncation_is_a_codec_error() {
+        let packed = compressed(&sample(5_000));
+        for len in 0..packed.len() {
+            let err = decompressed(&packed[..len], usize::MAX).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    CompressionError::Codec {
+                        codec: Compression::Zstd,
+                        ..
+                    }
+                ),
+                "prefix of {len} bytes: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_codec_error() {
+        let mut trailing = compressed(b"x");
+        trailing.extend_from_slice(b"junk");
+        for garbage in [
+            &b"definitely not zstd data"[..],
+            &[0x28, 0xb5, 0x2f, 0xfd, 0xff, 0xff, 0xff],
+            &trailing,
+        ] {
+            let err = decompressed(garbage, 1 << 20).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    CompressionError::Codec {
+                        codec: Compression::Zstd,
+                        ..
+                    }
+                ),
+                "{garbage:?}: {err:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn prop_round_trip(input in prop::collection::vec(any::<u8>(), 0..16_384)) {
+            let packed = compressed(&input);
+            prop_assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+        }
+
+        #[test]
+        fn prop_mutated_input_never_panics(
+            input in prop::collection::vec(0u8..4, 0..16_384),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+            limit in 0usize..32_768,
+        ) {
+            let mut packed = compressed(&input);
+            for (at, mask) in flips {
+                let at = at.index(packed.len());
+                packed[at] ^= mask;
+            }
+            if let Ok(out) = decompressed(&packed, limit) {
+                prop_assert!(out.len() <= limit);
+            }
+        }
+    }
+}
