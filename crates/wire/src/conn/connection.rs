@@ -317,11 +317,18 @@ impl Connection {
         if let Some(reason) = &state.lock().closed {
             return Err(state.closed_error(reason));
         }
-        self.shared
-            .writer
-            .send(frame)
-            .await
-            .map_err(|_| state.closed_error("writer stopped"))
+        let timeout = self.shared.request_timeout;
+        match tokio::time::timeout(timeout, self.shared.writer.send(frame)).await {
+            Ok(sent) => sent.map_err(|_| state.closed_error("writer stopped")),
+            Err(_) => {
+                state.poison(format!("{} request timed out", R::NAME));
+                Err(Error::Timeout {
+                    api: R::NAME,
+                    broker: state.broker.clone(),
+                    timeout,
+                })
+            }
+        }
     }
 
     fn encode<R: Api>(&self, request: &R, version: i16) -> Result<(i32, Bytes)> {
@@ -363,20 +370,38 @@ impl Connection {
             state,
             correlation_id,
         };
-        if self.shared.writer.send(frame).await.is_err() {
-            return Err(state.closed_error("writer stopped"));
-        }
-        let reply = match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(reply)) => reply?,
-            Ok(Err(_)) => return Err(state.closed_error("reader stopped")),
-            Err(_) => {
-                state.poison(format!("{} request timed out", R::NAME));
-                return Err(Error::Timeout {
-                    api: R::NAME,
-                    broker: state.broker.clone(),
-                    timeout,
-                });
+        let timed_out = || {
+            state.poison(format!("{} request timed out", R::NAME));
+            Error::Timeout {
+                api: R::NAME,
+                broker: state.broker.clone(),
+                timeout,
             }
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Waiting for room in the writer queue counts against the request
+        // timeout too, and ends at once if the connection fails meanwhile
+        // (the registration's reply then carries the error).
+        let mut rx = rx;
+        let sent = tokio::time::timeout_at(deadline, async {
+            tokio::select! {
+                sent = self.shared.writer.send(frame) => sent.map_err(|_| None),
+                reply = &mut rx => Err(Some(reply)),
+            }
+        })
+        .await;
+        let reply = match sent {
+            Err(_) => return Err(timed_out()),
+            Ok(Err(None)) => return Err(state.closed_error("writer stopped")),
+            Ok(Err(Some(early))) => early,
+            Ok(Ok(())) => match tokio::time::timeout_at(deadline, rx).await {
+                Ok(reply) => reply,
+                Err(_) => return Err(timed_out()),
+            },
+        };
+        let reply = match reply {
+            Ok(reply) => reply?,
+            Err(_) => return Err(state.closed_error("reader stopped")),
         };
         let (header, body) = decode_response::<R>(reply, version)?;
         debug_assert_eq!(header.correlation_id, correlation_id);

@@ -180,17 +180,17 @@ impl Shared {
             partition,
         };
         let queue = q.partitions.entry(tp).or_default();
-        let mut wake = config.linger.is_zero();
+        let mut closed_batch = false;
         if queue
             .open
             .as_ref()
             .is_some_and(|b| b.bytes + size > config.batch_size)
         {
-            if let Some(full) = queue.open.take() {
-                queue.ready.push_back(full);
-                wake = true;
-            }
+            queue.ready.extend(queue.open.take());
+            closed_batch = true;
         }
+        // A new batch wakes the sender so that it learns its linger deadline.
+        let new_batch = queue.open.is_none();
         let open = queue.open.get_or_insert_with(|| {
             q.unfinished += 1;
             PendingBatch {
@@ -223,16 +223,16 @@ impl Shared {
             timestamp,
         };
         if open.bytes >= config.batch_size {
-            if let Some(full) = queue.open.take() {
-                queue.ready.push_back(full);
-                wake = true;
-            }
+            queue.ready.extend(queue.open.take());
+            closed_batch = true;
         }
-        if wake {
-            if q.sticky.get(&topic) == Some(&partition) {
-                q.sticky.remove(&topic);
-            }
-            drop(guard);
+        // Keyless records move on once the sticky partition's batch is
+        // closed (KIP-480).
+        if closed_batch && q.sticky.get(&topic) == Some(&partition) {
+            q.sticky.remove(&topic);
+        }
+        drop(guard);
+        if closed_batch || new_batch || config.linger.is_zero() {
             self.wake.notify_one();
         }
         future

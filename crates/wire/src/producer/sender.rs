@@ -89,6 +89,7 @@ async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
             .map(|p| p.leader)
             .unwrap_or(-1);
         if leader < 0 {
+            tracing::debug!(topic = %d.tp.topic, partition = d.tp.partition, "no leader known; retrying");
             shared.client.invalidate_metadata();
             refresh_in_background(shared);
             shared.requeue(
@@ -279,6 +280,7 @@ fn handle_response(
                     shared.client.invalidate_metadata();
                 }
                 if code.is_retriable() {
+                    tracing::debug!(%error, "produce failed; retrying");
                     shared.requeue(d, &error, backoff);
                 } else {
                     shared.complete(d, Err(Arc::new(error)));

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Record batch codec benchmark: wire against kafka-protocol, side by side.
+#
+#   scripts/bench.sh                 build and run the `codec` bench, then print the tables
+#   scripts/bench.sh --report        print the tables from the last run only
+#   scripts/bench.sh --check         as the default, but exit 1 if a target is missed
+#   scripts/bench.sh -- ARGS...      pass ARGS to criterion (e.g. a filter: -- encode/zstd)
+#
+# The tables are markdown: for every codec, encode and decode medians for both
+# libraries, throughput over the uncompressed batch size, and the speed-up
+# (kafka-protocol time / wire time; above 1 means wire is faster), plus CRC32C
+# throughput. Numbers come from criterion's JSON output,
+# <target>/criterion/<group>/<function>/new/{benchmark,estimates}.json.
+# BENCH_STAT=mean uses mean instead of median estimates.
+#
+# Targets (docs/performance.md): wire at least as fast as kafka-protocol on
+# every row, and at least 1.5x faster on uncompressed encode and decode.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+run=1
+check=0
+criterion_args=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --report) run=0 ;;
+        --check) check=1 ;;
+        --) shift; criterion_args=("$@"); break ;;
+        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+criterion_dir="${CRITERION_HOME:-$target_dir/criterion}"
+log="$target_dir/bench-codec.log"
+
+if [[ $run -eq 1 ]]; then
+    echo "running: cargo bench -p kafka-gateway-benches --bench codec -- ${criterion_args[*]:-}" >&2
+    echo "(criterion output: $log)" >&2
+    set +e
+    cargo bench -p kafka-gateway-benches --bench codec -- "${criterion_args[@]}" 2>&1 \
+        | tee "$log" \
+        | grep --line-buffered -E 'batch-size|time:|^[a-z0-9]+(/[A-Za-z0-9-]+)+ *$|error|panicked' >&2
+    status=${PIPESTATUS[0]}
+    set -e
+    if [[ $status -ne 0 ]]; then
+        echo "cargo bench failed; see $log" >&2
+        exit 1
+    fi
+fi
+
+CHECK="$check" STAT="${BENCH_STAT:-median}" python3 - "$criterion_dir" "$log" <<'PY'
+import json
+import os
+import re
+import sys
+
+criterion_dir, log = sys.argv[1], sys.argv[2]
+stat = os.environ["STAT"]
+check = os.environ["CHECK"] == "1"
+CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
+LIBS = ["wire", "kafka-protocol"]
+
+
+def load(group, function):
+    base = os.path.join(criterion_dir, group.replace("/", "_"), function, "new")
+    try:
+        with open(os.path.join(base, "benchmark.json")) as f:
+            bench = json.load(f)
+        with open(os.path.join(base, "estimates.json")) as f:
+            est = json.load(f)[stat]
+    except FileNotFoundError:
+        return None
+    lo, hi = est["confidence_interval"]["lower_bound"], est["confidence_interval"]["upper_bound"]
+    point = est["point_estimate"]
+    return {
+        "ns": point,
+        "bytes": (bench.get("throughput") or {}).get("Bytes"),
+        "noise": (hi - lo) / 2 / point if point else 0.0,
+    }
+
+
+def fmt_time(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+
+
+def mib_s(r):
+    return f"{r['bytes'] / (r['ns'] / 1e9) / 2**20:,.0f}" if r["bytes"] else "-"
+
+
+sizes = {}
+if os.path.exists(log):
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = re.match(r"batch-size codec=(\w+) uncompressed=(\d+) wire=(\d+) kafka-protocol=(\d+)", line)
+            if m:
+                sizes[m.group(1)] = tuple(int(x) for x in m.groups()[1:])
+
+print(f"Codec: 1,000 records, 16-byte keys, 1 KiB values, 1-2 headers; {stat} of criterion samples.")
+print("Speed-up = kafka-protocol time / wire time (above 1: wire is faster).")
+print()
+print("| codec | op | wire | kafka-protocol | wire MiB/s | kafka-protocol MiB/s | speed-up | target | met | ±CI |")
+print("|---|---|---:|---:|---:|---:|---:|---:|:---:|---:|")
+missed = []
+for codec in CODECS:
+    for op in ["encode", "decode"]:
+        group = f"{op}/{codec}"
+        w, k = load(group, "wire"), load(group, "kafka-protocol")
+        if not w or not k:
+            continue
+        ratio = k["ns"] / w["ns"]
+        target = 1.5 if codec == "none" else 1.0
+        met = ratio >= target
+        if not met:
+            missed.append(f"{group} ({ratio:.2f}x < {target}x)")
+        noise = max(w["noise"], k["noise"]) * 100
+        print(
+            f"| {codec} | {op} | {fmt_time(w['ns'])} | {fmt_time(k['ns'])} | {mib_s(w)} | {mib_s(k)} "
+            f"| **{ratio:.2f}x** | ≥{target}x | {'yes' if met else 'NO'} | {noise:.1f}% |"
+        )
+
+if sizes:
+    print()
+    print("| codec | uncompressed bytes | wire batch bytes | kafka-protocol batch bytes |")
+    print("|---|---:|---:|---:|")
+    for codec in CODECS:
+        if codec in sizes:
+            raw, w, k = sizes[codec]
+            print(f"| {codec} | {raw:,} | {w:,} ({raw / w:.2f}:1) | {k:,} ({raw / k:.2f}:1) |")
+
+crc_rows = []
+for size in ["1KiB", "64KiB", "1MiB"]:
+    r = load("crc32c", size)
+    if r:
+        gib = r["bytes"] / (r["ns"] / 1e9) / 2**30
+        crc_rows.append(f"| {size} | {fmt_time(r['ns'])} | {gib:.2f} |")
+if crc_rows:
+    print()
+    print("| crc32c buffer | time | GiB/s |")
+    print("|---|---:|---:|")
+    print("\n".join(crc_rows))
+
+print()
+if missed:
+    print("Targets missed: " + "; ".join(missed))
+else:
+    print("All targets met.")
+if check and missed:
+    sys.exit(1)
+PY
