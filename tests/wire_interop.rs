@@ -285,7 +285,7 @@ async fn producer_reports_ordered_offsets_and_nothing_is_lost_or_duplicated() {
     let mut next = [0i64; 3];
     for (i, f) in futures.into_iter().enumerate() {
         let meta = f.wait().await.expect("delivered");
-        let p = (i % 3) as usize;
+        let p = i % 3;
         assert_eq!(meta.partition as usize, p);
         assert_eq!(
             meta.offset, next[p],

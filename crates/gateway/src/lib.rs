@@ -4,3 +4,4 @@
 //! The binary's flow is command line → [`config::Config`] → server.
 
 pub mod config;
+pub mod kafka;

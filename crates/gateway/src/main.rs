@@ -56,11 +56,18 @@ fn main() -> ExitCode {
         "configuration loaded"
     );
 
+    if !config.dev {
+        // Kafka client settings are checked at start-up, like every other one.
+        if let Err(e) = kafka_gateway::kafka::client_config(&config, config::ClientRole::Producer) {
+            return fail(&e);
+        }
+    }
+
     eprintln!("kafka-gateway: the REST API is not part of this build yet");
     ExitCode::SUCCESS
 }
 
-fn fail(error: &config::ConfigError) -> ExitCode {
+fn fail(error: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("kafka-gateway: {error}");
     ExitCode::from(EXIT_USAGE)
 }
