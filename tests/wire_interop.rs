@@ -371,6 +371,13 @@ async fn unknown_topics_and_partitions_are_errors() {
         .expect_err("unknown topic");
     assert!(matches!(err, wire::Error::UnknownTopic(_)), "{err}");
     let topic = topic(&client, "two", 2).await;
+    let all = client.refresh_metadata().await.expect("metadata");
+    assert_eq!(
+        all.topics.get(&topic).map(|t| t.partitions.len()),
+        Some(2),
+        "a full refresh lists the topic"
+    );
+    assert!(!all.brokers.is_empty());
     let err = producer
         .send(ProducerRecord {
             partition: Some(2),

@@ -1,6 +1,7 @@
 //! The cluster as the last Metadata response described it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 use kafka_protocol::messages::MetadataResponse;
@@ -72,7 +73,7 @@ pub struct ClusterMetadata {
     /// Brokers by id.
     pub brokers: BTreeMap<i32, BrokerMetadata>,
     /// Topics by name.
-    pub topics: HashMap<String, TopicMetadata>,
+    pub topics: HashMap<String, Arc<TopicMetadata>>,
     /// Topics the broker said do not exist, with the error it gave.
     pub topic_errors: HashMap<String, ResponseError>,
     /// When this snapshot was taken.
@@ -144,12 +145,12 @@ impl ClusterMetadata {
             partitions.sort_by_key(|p| p.id);
             topics.insert(
                 name.clone(),
-                TopicMetadata {
+                Arc::new(TopicMetadata {
                     name,
                     id: *t.topic_id.as_bytes(),
                     is_internal: t.is_internal,
                     partitions,
-                },
+                }),
             );
         }
         ClusterMetadata {

@@ -145,7 +145,7 @@ impl Client {
 
     /// A topic's metadata, asking the cluster when it is not cached (which may
     /// create it when `allow.auto.create.topics` is on and the broker allows).
-    pub async fn topic(&self, name: &str) -> Result<TopicMetadata> {
+    pub async fn topic(&self, name: &str) -> Result<Arc<TopicMetadata>> {
         let current = self.metadata().await?;
         if let Some(t) = current.topics.get(name) {
             return Ok(t.clone());

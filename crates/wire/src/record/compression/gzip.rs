@@ -18,7 +18,7 @@
 //!   <https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/common/compress/GzipCompression.java>
 //! - GZIP file format, RFC 1952: <https://www.rfc-editor.org/rfc/rfc1952>
 
-use std::io::{self, Read, Write};
+use std::io::Write;
 
 use flate2::bufread::MultiGzDecoder;
 use flate2::write::GzEncoder;
@@ -50,38 +50,21 @@ pub(super) fn decompress(
     if input.is_empty() {
         return Err(codec_error("empty input"));
     }
-    read_bounded(MultiGzDecoder::new(input), limit, out)
-}
-
-/// Appends everything `reader` yields to `out`, reading at most `limit + 1`
-/// bytes so an oversized stream is detected without inflating all of it.
-fn read_bounded(
-    reader: impl Read,
-    limit: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), CompressionError> {
-    let start = out.len();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    match reader.take(cap).read_to_end(out) {
-        Ok(read) if read > limit => {
-            out.truncate(start);
-            Err(CompressionError::TooLarge { limit })
-        }
-        Ok(_) => Ok(()),
-        Err(err) => {
-            out.truncate(start);
-            Err(io_error(&err))
-        }
-    }
-}
-
-/// Describes an error reported while inflating.
-fn io_error(err: &io::Error) -> CompressionError {
-    if err.kind() == io::ErrorKind::UnexpectedEof {
-        codec_error(format!("truncated input: {err}"))
-    } else {
-        codec_error(format!("corrupt input: {err}"))
-    }
+    // The last member's trailer holds its uncompressed size (ISIZE, mod 2^32):
+    // exact for the single member producers write.
+    let hint = input
+        .len()
+        .checked_sub(4)
+        .and_then(|at| input.get(at..))
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(|b| u32::from_le_bytes(b) as usize);
+    super::read_bounded(
+        Compression::Gzip,
+        MultiGzDecoder::new(input),
+        limit,
+        hint,
+        out,
+    )
 }
 
 /// A [`CompressionError::Codec`] for gzip.

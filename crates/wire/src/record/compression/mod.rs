@@ -13,6 +13,7 @@ mod snappy;
 mod zstd;
 
 use std::fmt;
+use std::io::{self, Read};
 use std::str::FromStr;
 
 /// A record batch compression codec (`compression.type`).
@@ -157,4 +158,46 @@ impl FromStr for Compression {
             )),
         }
     }
+}
+
+/// Appends everything `reader` yields to `out`, reading at most `limit + 1`
+/// bytes so an oversized stream is detected without inflating all of it.
+///
+/// `size_hint` (a size the compressed format announces) is reserved up front,
+/// capped at `limit`, so a correct hint costs one allocation instead of a
+/// series of doublings; a wrong one costs nothing but that reservation.
+fn read_bounded(
+    codec: Compression,
+    reader: impl Read,
+    limit: usize,
+    size_hint: Option<usize>,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    let start = out.len();
+    if let Some(hint) = size_hint {
+        // One spare byte lets read_to_end see the end without regrowing.
+        out.reserve(hint.min(limit).saturating_add(1));
+    }
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    match reader.take(cap).read_to_end(out) {
+        Ok(read) if read > limit => {
+            out.truncate(start);
+            Err(CompressionError::TooLarge { limit })
+        }
+        Ok(_) => Ok(()),
+        Err(err) => {
+            out.truncate(start);
+            Err(io_error(codec, &err))
+        }
+    }
+}
+
+/// A [`CompressionError::Codec`] describing an I/O error from a decoder.
+fn io_error(codec: Compression, err: &io::Error) -> CompressionError {
+    let message = if err.kind() == io::ErrorKind::UnexpectedEof {
+        format!("truncated input: {err}")
+    } else {
+        format!("corrupt input: {err}")
+    };
+    CompressionError::Codec { codec, message }
 }

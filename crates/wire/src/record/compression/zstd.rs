@@ -16,7 +16,7 @@
 //! - Zstandard compression format, RFC 8878:
 //!   <https://www.rfc-editor.org/rfc/rfc8878>
 
-use std::io::{self, Read, Write};
+use std::io::Write;
 
 use zstd::stream::read::Decoder;
 use zstd::stream::write::Encoder;
@@ -55,43 +55,30 @@ pub(super) fn decompress(
     if input.is_empty() {
         return Err(codec_error("empty input"));
     }
+    // A frame that announces its size is decoded in one call into a buffer of
+    // exactly that size (when it fits the limit and nothing precedes it).
+    let announced = zstd::zstd_safe::get_frame_content_size(input)
+        .ok()
+        .flatten()
+        .and_then(|n| usize::try_from(n).ok());
+    if let Some(size) = announced.filter(|n| *n <= limit && out.is_empty()) {
+        out.reserve_exact(size);
+        let single = zstd::bulk::Decompressor::new().and_then(|mut d| {
+            d.window_log_max(WINDOW_LOG_MAX)?;
+            d.decompress_to_buffer(input, out)
+        });
+        match single {
+            Ok(_) => return Ok(()),
+            // Several frames, or a size that lied: decode as a stream below.
+            Err(_) => out.clear(),
+        }
+    }
     let mut decoder = Decoder::with_buffer(input)
         .map_err(|err| codec_error(format!("cannot create decoder: {err}")))?;
     decoder
         .window_log_max(WINDOW_LOG_MAX)
         .map_err(|err| codec_error(format!("cannot configure decoder: {err}")))?;
-    read_bounded(decoder, limit, out)
-}
-
-/// Appends everything `reader` yields to `out`, reading at most `limit + 1`
-/// bytes so an oversized stream is detected without decoding all of it.
-fn read_bounded(
-    reader: impl Read,
-    limit: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), CompressionError> {
-    let start = out.len();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    match reader.take(cap).read_to_end(out) {
-        Ok(read) if read > limit => {
-            out.truncate(start);
-            Err(CompressionError::TooLarge { limit })
-        }
-        Ok(_) => Ok(()),
-        Err(err) => {
-            out.truncate(start);
-            Err(io_error(&err))
-        }
-    }
-}
-
-/// Describes an error reported while decoding.
-fn io_error(err: &io::Error) -> CompressionError {
-    if err.kind() == io::ErrorKind::UnexpectedEof {
-        codec_error(format!("truncated input: {err}"))
-    } else {
-        codec_error(format!("corrupt input: {err}"))
-    }
+    super::read_bounded(Compression::Zstd, decoder, limit, announced, out)
 }
 
 /// A [`CompressionError::Codec`] for zstd.
