@@ -4,6 +4,9 @@
 //!   by `KAFKA_BOOTSTRAP` if that is set, otherwise a throwaway
 //!   [Tansu](https://github.com/tansu-io/tansu) broker with in-memory storage,
 //!   started on a free loopback port and stopped when the value is dropped.
+//!   [`TestBroker::start_with`] always starts Tansu, with extra command-line
+//!   options ([`TansuOptions`]: `--authentication`, another advertised
+//!   address), and [`TestBroker::restart`] restarts it on the same port.
 //! * [`run_python`] runs one of the librdkafka helper scripts in
 //!   `scripts/rdkafka/` (produce, consume, create a topic) with a JSON request
 //!   and returns its JSON answer, so tests can check interoperability with a
@@ -44,18 +47,24 @@ const START_ATTEMPTS: usize = 3;
 /// Wrapper that runs the broker and stops it when its standard input reaches
 /// end of file: when the [`TestBroker`] is dropped, or when the test process
 /// dies for any reason (the kernel then closes the pipe's write end). `$0` is
-/// the Tansu binary, `$1` the port.
+/// the Tansu binary, `$1` the port, `$2` the advertised listener URL; any
+/// further arguments are passed on to `tansu broker`.
 ///
 /// A background job of a non-interactive shell gets `/dev/null` as its
-/// standard input, so the watcher reads the original one through fd 3.
+/// standard input, so the watcher reads the original one through fd 3. The
+/// broker is stopped with SIGINT: on SIGTERM Tansu waits up to 5 s for open
+/// client connections to finish, which would slow down every stop and
+/// [`TestBroker::restart`].
 const WRAPPER: &str = r#"
 exec 3<&0
-"$0" broker \
-    --listener-url "tcp://127.0.0.1:$1" \
-    --advertised-listener-url "tcp://127.0.0.1:$1" \
-    --storage-engine "memory://tansu/" </dev/null 3<&- &
+tansu=$0 port=$1 advertised=$2
+shift 2
+"$tansu" broker \
+    --listener-url "tcp://127.0.0.1:$port" \
+    --advertised-listener-url "$advertised" \
+    --storage-engine "memory://tansu/" "$@" </dev/null 3<&- &
 pid=$!
-( while read -r _ <&3; do :; done; kill "$pid" 2>/dev/null ) &
+( while read -r _ <&3; do :; done; kill -INT "$pid" 2>/dev/null ) &
 wait "$pid"
 "#;
 
@@ -149,6 +158,22 @@ struct BrokerProcess {
     stop: Option<ChildStdin>,
     port: u16,
     log: PathBuf,
+    /// How the broker was started, so [`TestBroker::restart`] can repeat it.
+    options: TansuOptions,
+}
+
+/// How [`TestBroker::start_with`] starts Tansu (always on `127.0.0.1`, with
+/// in-memory storage).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TansuOptions {
+    /// The listener URL to advertise in metadata (e.g.
+    /// `tcp://127.0.0.1:40000` for a proxy in front of the broker); `None`
+    /// advertises the broker's own `tcp://127.0.0.1:PORT`.
+    pub advertised_listener: Option<String>,
+    /// More `tansu broker` arguments, e.g. `--authentication`. The listener,
+    /// advertised listener and storage engine are set already and must not
+    /// be repeated here.
+    pub extra_args: Vec<String>,
 }
 
 impl fmt::Debug for TestBroker {
@@ -177,10 +202,31 @@ impl TestBroker {
                 process: None,
             };
         }
+        TestBroker::start_with(TansuOptions::default())
+    }
+
+    /// Starts a Tansu broker with `options` on a free `127.0.0.1` port, even
+    /// when `KAFKA_BOOTSTRAP` is set (options cannot be applied to an
+    /// external broker), and waits until it accepts connections.
+    ///
+    /// Use it for tests that depend on Tansu's command line (authentication,
+    /// a different advertised address) or on [`TestBroker::restart`].
+    ///
+    /// # Panics
+    ///
+    /// As [`TestBroker::start`].
+    pub fn start_with(options: TansuOptions) -> TestBroker {
         let tansu = tansu_binary();
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
-            match start_tansu(&tansu) {
+            let port = match free_port() {
+                Ok(port) => port,
+                Err(e) => {
+                    last_error = e;
+                    continue;
+                }
+            };
+            match start_tansu(&tansu, port, &options, false) {
                 Ok(process) => {
                     return TestBroker {
                         bootstrap: format!("127.0.0.1:{}", process.port),
@@ -191,6 +237,61 @@ impl TestBroker {
             }
         }
         panic!("could not start the test broker: {last_error}");
+    }
+
+    /// [`TestBroker::start_with`] with extra `tansu broker` arguments, e.g.
+    /// `TestBroker::start_with_args(&["--authentication"])`.
+    pub fn start_with_args(extra: &[&str]) -> TestBroker {
+        TestBroker::start_with(TansuOptions {
+            extra_args: extra.iter().map(|a| (*a).to_owned()).collect(),
+            ..TansuOptions::default()
+        })
+    }
+
+    /// Stops the owned broker and starts a new one with the same options on
+    /// the same port, waiting until it accepts connections. The in-memory
+    /// storage does not survive: topics, offsets and producer ids are gone.
+    ///
+    /// # Panics
+    ///
+    /// For an external broker, or if the new broker does not come up within
+    /// [`START_TIMEOUT`].
+    pub fn restart(&mut self) {
+        self.restart_after(Duration::ZERO);
+    }
+
+    /// Like [`TestBroker::restart`], but leaves the port closed for
+    /// `downtime` between stopping the broker and starting the new one.
+    ///
+    /// # Panics
+    ///
+    /// As [`TestBroker::restart`].
+    pub fn restart_after(&mut self, downtime: Duration) {
+        let Some(mut process) = self.process.take() else {
+            panic!(
+                "cannot restart an external broker ({BOOTSTRAP_ENV}={})",
+                self.bootstrap
+            );
+        };
+        let (port, options) = (process.port, process.options.clone());
+        stop_process(&mut process);
+        thread::sleep(downtime);
+        let tansu = tansu_binary();
+        // The old listening socket is closed with its process; retry in case
+        // the port is still briefly unavailable.
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            match start_tansu(&tansu, port, &options, true) {
+                Ok(process) => {
+                    self.process = Some(process);
+                    return;
+                }
+                Err(e) if Instant::now() >= deadline => {
+                    panic!("could not restart the test broker on port {port}: {e}")
+                }
+                Err(_) => thread::sleep(Duration::from_millis(100)),
+            }
+        }
     }
 
     /// Whether this is an external broker (from `KAFKA_BOOTSTRAP`) rather
@@ -239,23 +340,29 @@ impl Drop for TestBroker {
         let Some(mut process) = self.process.take() else {
             return;
         };
-        // Closing the wrapper's stdin makes it stop the broker and exit.
-        drop(process.stop.take());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match process.wrapper.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if Instant::now() >= deadline => {
-                    let _ = process.wrapper.kill();
-                    let _ = process.wrapper.wait();
-                    break;
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(20)),
-            }
-        }
+        stop_process(&mut process);
         // Keep the log of a failed test for a look afterwards.
         if !thread::panicking() {
             let _ = fs::remove_file(&process.log);
+        }
+    }
+}
+
+/// Stops the broker of `process` and waits (up to 10 s, then kills the
+/// wrapper) until the wrapper has exited.
+fn stop_process(process: &mut BrokerProcess) {
+    // Closing the wrapper's stdin makes it stop the broker and exit.
+    drop(process.stop.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match process.wrapper.try_wait() {
+            Ok(Some(_)) | Err(_) => break,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = process.wrapper.kill();
+                let _ = process.wrapper.wait();
+                break;
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
         }
     }
 }
@@ -276,13 +383,28 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("local_addr: {e}"))
 }
 
-fn start_tansu(tansu: &Path) -> Result<BrokerProcess, String> {
-    let port = free_port()?;
+/// Starts Tansu on `port` and waits until it accepts connections. With
+/// `append_log` (a restart) the broker's log is appended to rather than
+/// replaced.
+fn start_tansu(
+    tansu: &Path,
+    port: u16,
+    options: &TansuOptions,
+    append_log: bool,
+) -> Result<BrokerProcess, String> {
     let dir = cache_dir();
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let log = dir.join(format!("broker-{port}.log"));
-    let log_file =
-        fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let mut log_file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append_log)
+        .truncate(!append_log)
+        .open(&log)
+        .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    if append_log {
+        let _ = writeln!(log_file, "--- restarted on port {port} ---");
+    }
     let log_err = log_file
         .try_clone()
         .map_err(|e| format!("cannot clone log handle: {e}"))?;
@@ -291,6 +413,13 @@ fn start_tansu(tansu: &Path) -> Result<BrokerProcess, String> {
         .arg(WRAPPER)
         .arg(tansu)
         .arg(port.to_string())
+        .arg(
+            options
+                .advertised_listener
+                .clone()
+                .unwrap_or_else(|| format!("tcp://127.0.0.1:{port}")),
+        )
+        .args(&options.extra_args)
         .stdin(Stdio::piped())
         .stdout(log_file)
         .stderr(log_err)
@@ -308,6 +437,7 @@ fn start_tansu(tansu: &Path) -> Result<BrokerProcess, String> {
         stop,
         port,
         log,
+        options: options.clone(),
     };
 
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -329,7 +459,9 @@ fn start_tansu(tansu: &Path) -> Result<BrokerProcess, String> {
             let _ = process.wrapper.kill();
             let _ = process.wrapper.wait();
             let log_text = fs::read_to_string(&process.log).unwrap_or_default();
-            let _ = fs::remove_file(&process.log);
+            if !append_log {
+                let _ = fs::remove_file(&process.log);
+            }
             return Err(format!("{failure}; log:\n{}", tail(&log_text, 20)));
         }
         thread::sleep(Duration::from_millis(50));

@@ -242,11 +242,22 @@ impl Client {
             }
         }
         let ids: Vec<i32> = self.cached_metadata().brokers.keys().copied().collect();
+        // A retriable failure (refused, reset, timed out) moves on to the next
+        // address; authentication, TLS and configuration failures are kept
+        // and reported as they are, since retrying cannot fix them.
+        let mut fatal = None;
         let mut last_error = None;
+        let mut note = |e: Error| {
+            if e.is_retriable() {
+                last_error = Some(e);
+            } else {
+                fatal.get_or_insert(e);
+            }
+        };
         for id in ids {
             match self.broker(id).await {
                 Ok(conn) => return Ok(conn),
-                Err(e) => last_error = Some(e),
+                Err(e) => note(e),
             }
         }
         let mut bootstrap = self.inner.bootstrap.lock().await;
@@ -261,9 +272,12 @@ impl Client {
                 }
                 Err(e) => {
                     tracing::debug!(%host, port, error = %e, "bootstrap server unreachable");
-                    last_error = Some(e)
+                    note(e)
                 }
             }
+        }
+        if let Some(e) = fatal {
+            return Err(e);
         }
         Err(Error::NoBrokers(match last_error {
             Some(e) => e.to_string(),

@@ -248,6 +248,12 @@ impl Shared {
         let mut out = Vec::new();
         let mut next: Option<Instant> = None;
         let mut expired = Vec::new();
+        if q.identity_reset {
+            // Nothing goes out under an identity the broker has dropped; the
+            // sender obtains a new one once requests in flight have returned.
+            let retry = now + self.client.config().retry_backoff;
+            return (out, Some(retry));
+        }
         let urgent = closing || q.flushing > 0;
         let idempotent = q.identity.id >= 0;
         for (tp, queue) in q.partitions.iter_mut() {
@@ -396,6 +402,11 @@ impl Shared {
         for queue in q.partitions.values_mut() {
             queue.next_sequence = 0;
         }
+    }
+
+    /// Asks the sender for a new producer id before it sends anything else.
+    pub(super) fn request_identity_reset(&self) {
+        self.lock().identity_reset = true;
     }
 
     /// Whether any batch is waiting or in flight.

@@ -279,7 +279,17 @@ fn handle_response(
                 if error.invalidates_metadata() {
                     shared.client.invalidate_metadata();
                 }
-                if code.is_retriable() {
+                if matches!(
+                    code,
+                    ResponseError::UnknownProducerId | ResponseError::InvalidProducerIdMapping
+                ) && d.batch.stamp.is_some_and(|(id, _)| id.id >= 0)
+                {
+                    // The broker lost this producer's state (e.g. it restarted):
+                    // start over with a new producer id, then send again (KIP-360).
+                    tracing::debug!(%error, "producer id unknown to the broker; renewing it");
+                    shared.request_identity_reset();
+                    shared.requeue(d, &error, backoff);
+                } else if code.is_retriable() {
                     tracing::debug!(%error, "produce failed; retrying");
                     shared.requeue(d, &error, backoff);
                 } else {
