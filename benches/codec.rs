@@ -21,27 +21,66 @@
 //!
 //! Run with `cargo bench -p kafka-gateway-benches --bench codec`, or
 //! `scripts/bench.sh` for a table of ratios. See `docs/performance.md`.
+//!
+//! With `CODEC_BENCH_REPEAT=<op>/<codec>/<library>:<n>` (for example
+//! `encode/zstd/wire:100`) the binary instead sets up that one case, runs it
+//! `n` times without criterion and exits; `scripts/bench.sh --instructions`
+//! uses this to count instructions per iteration with `perf stat`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use bytes::BytesMut;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use bytes::{Bytes, BytesMut};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use kafka_gateway_benches::{
     append_all, check_decoders_agree, encode_wire, kp_compression, to_kafka_protocol,
-    uncompressed_batch_len, workload, SplitMix64,
+    uncompressed_batch_len, workload, InputRecord, SplitMix64,
 };
-use kafka_protocol::records::{RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions};
-use wire::record::{decode_batches, BatchBuilder, BatchParams, Compression, DecodeOptions};
+use kafka_protocol::records::{
+    Record as KpRecord, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, RecordSet,
+};
+use wire::record::{
+    decode_batches, BatchBuilder, BatchParams, Compression, DecodeOptions, RecordBatch,
+};
 
-fn codec(c: &mut Criterion) {
-    let input = workload();
-    let kp_records = to_kafka_protocol(&input);
-    let raw_len = uncompressed_batch_len(&input);
-    let capacity = raw_len - wire::record::BATCH_OVERHEAD;
-    let decode_options = DecodeOptions::default();
+/// The records, in both libraries' forms, built once.
+struct Workload {
+    input: Vec<InputRecord>,
+    kp_records: Vec<KpRecord>,
+    /// Size of the batch without compression (the throughput basis).
+    raw_len: usize,
+    /// Records-section capacity given to `BatchBuilder`.
+    capacity: usize,
+}
 
-    for compression in Compression::ALL {
+impl Workload {
+    fn new() -> Self {
+        let input = workload();
+        let kp_records = to_kafka_protocol(&input);
+        let raw_len = uncompressed_batch_len(&input);
+        Workload {
+            capacity: raw_len - wire::record::BATCH_OVERHEAD,
+            input,
+            kp_records,
+            raw_len,
+        }
+    }
+}
+
+/// One codec's encode and decode cases, set up and checked.
+struct Case<'a> {
+    w: &'a Workload,
+    params: BatchParams,
+    kp_options: RecordEncodeOptions,
+    decode_options: DecodeOptions,
+    /// The batch both decoders read (encoded by `wire`).
+    encoded: Bytes,
+}
+
+impl<'a> Case<'a> {
+    /// Encodes the workload with both libraries and checks that the results
+    /// agree; panics if they do not.
+    fn new(w: &'a Workload, compression: Compression) -> Self {
         let params = BatchParams {
             compression,
             ..BatchParams::default()
@@ -50,64 +89,83 @@ fn codec(c: &mut Criterion) {
             version: 2,
             compression: kp_compression(compression),
         };
-
-        // Setup: encode once with each, and check that everything agrees.
-        let wire_bytes = encode_wire(&input, capacity, &params).expect("wire encodes");
-        let mut kp_buf = BytesMut::with_capacity(raw_len * 2);
-        RecordBatchEncoder::encode(&mut kp_buf, &kp_records, &kp_options)
+        let encoded = encode_wire(&w.input, w.capacity, &params).expect("wire encodes");
+        let mut kp_buf = BytesMut::with_capacity(w.raw_len * 2);
+        RecordBatchEncoder::encode(&mut kp_buf, &w.kp_records, &kp_options)
             .expect("kafka-protocol encodes");
-        let kp_bytes = kp_buf.split().freeze();
+        let kp_encoded = kp_buf.split().freeze();
         if compression == Compression::None {
             assert_eq!(
-                wire_bytes, kp_bytes,
+                encoded, kp_encoded,
                 "uncompressed batches must be byte-identical"
             );
         }
-        for (who, bytes) in [("wire", &wire_bytes), ("kafka-protocol", &kp_bytes)] {
-            if let Err(e) = check_decoders_agree(&input, bytes) {
+        for (who, bytes) in [("wire", &encoded), ("kafka-protocol", &kp_encoded)] {
+            if let Err(e) = check_decoders_agree(&w.input, bytes) {
                 panic!("{compression}: batch encoded by {who}: {e}");
             }
         }
         eprintln!(
-            "batch-size codec={compression} uncompressed={raw_len} wire={} kafka-protocol={}",
-            wire_bytes.len(),
-            kp_bytes.len()
+            "batch-size codec={compression} uncompressed={} wire={} kafka-protocol={}",
+            w.raw_len,
+            encoded.len(),
+            kp_encoded.len()
         );
+        Case {
+            w,
+            params,
+            kp_options,
+            decode_options: DecodeOptions::default(),
+            encoded,
+        }
+    }
+
+    #[inline]
+    fn encode_wire(&self) -> Bytes {
+        let mut builder = BatchBuilder::with_capacity(self.w.capacity);
+        append_all(&mut builder, black_box(&self.w.input));
+        builder.finish(&self.params).expect("wire encodes")
+    }
+
+    /// Encodes into `buf`, which the caller reuses.
+    #[inline]
+    fn encode_kp(&self, buf: &mut BytesMut) -> usize {
+        buf.clear();
+        RecordBatchEncoder::encode(buf, black_box(&self.w.kp_records), &self.kp_options)
+            .expect("kafka-protocol encodes");
+        buf.len()
+    }
+
+    #[inline]
+    fn decode_wire(&self) -> Vec<RecordBatch> {
+        decode_batches(black_box(self.encoded.clone()), &self.decode_options).expect("wire decodes")
+    }
+
+    #[inline]
+    fn decode_kp(&self) -> RecordSet {
+        RecordBatchDecoder::decode(&mut black_box(self.encoded.clone()))
+            .expect("kafka-protocol decodes")
+    }
+}
+
+fn codec(c: &mut Criterion) {
+    let w = Workload::new();
+    for compression in Compression::ALL {
+        let case = Case::new(&w, compression);
 
         let mut group = c.benchmark_group(format!("encode/{compression}"));
-        group.throughput(Throughput::Bytes(raw_len as u64));
-        group.bench_function("wire", |b| {
-            b.iter(|| {
-                let mut builder = BatchBuilder::with_capacity(capacity);
-                append_all(&mut builder, black_box(&input));
-                builder.finish(&params).expect("wire encodes")
-            })
-        });
+        group.throughput(Throughput::Bytes(w.raw_len as u64));
+        group.bench_function("wire", |b| b.iter(|| case.encode_wire()));
         group.bench_function("kafka-protocol", |b| {
-            let mut buf = BytesMut::with_capacity(raw_len * 2);
-            b.iter(|| {
-                buf.clear();
-                RecordBatchEncoder::encode(&mut buf, black_box(&kp_records), &kp_options)
-                    .expect("kafka-protocol encodes");
-                black_box(buf.len())
-            })
+            let mut buf = BytesMut::with_capacity(w.raw_len * 2);
+            b.iter(|| case.encode_kp(&mut buf))
         });
         group.finish();
 
         let mut group = c.benchmark_group(format!("decode/{compression}"));
-        group.throughput(Throughput::Bytes(raw_len as u64));
-        group.bench_function("wire", |b| {
-            b.iter(|| {
-                decode_batches(black_box(wire_bytes.clone()), &decode_options)
-                    .expect("wire decodes")
-            })
-        });
-        group.bench_function("kafka-protocol", |b| {
-            b.iter(|| {
-                RecordBatchDecoder::decode(&mut black_box(wire_bytes.clone()))
-                    .expect("kafka-protocol decodes")
-            })
-        });
+        group.throughput(Throughput::Bytes(w.raw_len as u64));
+        group.bench_function("wire", |b| b.iter(|| case.decode_wire()));
+        group.bench_function("kafka-protocol", |b| b.iter(|| case.decode_kp()));
         group.finish();
     }
 }
@@ -126,6 +184,40 @@ fn crc(c: &mut Criterion) {
     group.finish();
 }
 
+/// Runs one case `n` times outside criterion (see the module docs).
+fn repeat(spec: &str) {
+    let usage = "CODEC_BENCH_REPEAT=<encode|decode>/<codec>/<wire|kafka-protocol>:<n>";
+    let (case_id, n) = spec.rsplit_once(':').expect(usage);
+    let n: u64 = n.parse().expect(usage);
+    let mut parts = case_id.split('/');
+    let (Some(op), Some(codec), Some(lib), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        panic!("{usage}");
+    };
+    let compression: Compression = codec.parse().expect(usage);
+    let w = Workload::new();
+    let case = Case::new(&w, compression);
+    let mut buf = BytesMut::with_capacity(w.raw_len * 2);
+    for _ in 0..n {
+        match (op, lib) {
+            ("encode", "wire") => {
+                let _ = black_box(case.encode_wire());
+            }
+            ("encode", "kafka-protocol") => {
+                let _ = black_box(case.encode_kp(&mut buf));
+            }
+            ("decode", "wire") => {
+                let _ = black_box(case.decode_wire());
+            }
+            ("decode", "kafka-protocol") => {
+                let _ = black_box(case.decode_kp());
+            }
+            _ => panic!("{usage}"),
+        }
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .measurement_time(Duration::from_secs(3))
@@ -133,9 +225,13 @@ fn config() -> Criterion {
         .sample_size(20)
 }
 
-criterion_group! {
-    name = benches;
-    config = config();
-    targets = codec, crc
+fn main() {
+    if let Ok(spec) = std::env::var("CODEC_BENCH_REPEAT") {
+        repeat(&spec);
+        return;
+    }
+    let mut c = config().configure_from_args();
+    codec(&mut c);
+    crc(&mut c);
+    c.final_summary();
 }
-criterion_main!(benches);

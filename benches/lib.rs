@@ -250,8 +250,8 @@ pub fn check_decoders_agree(expected: &[InputRecord], batch: &Bytes) -> Result<(
             .iter()
             .map(|h| (h.key.as_str(), h.value.as_deref()))
             .collect();
-        let wire_headers: Vec<(&str, Option<&[u8]>)> = a
-            .headers
+        let wire_owned = a.headers.to_vec();
+        let wire_headers: Vec<(&str, Option<&[u8]>)> = wire_owned
             .iter()
             .map(|h| (h.key.as_str(), h.value.as_deref()))
             .collect();

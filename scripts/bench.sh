@@ -4,6 +4,8 @@
 #   scripts/bench.sh                 build and run the `codec` bench, then print the tables
 #   scripts/bench.sh --report        print the tables from the last run only
 #   scripts/bench.sh --check         as the default, but exit 1 if a target is missed
+#   scripts/bench.sh --instructions  count instructions per iteration with `perf stat`
+#                                    (user space; insensitive to a noisy machine)
 #   scripts/bench.sh -- ARGS...      pass ARGS to criterion (e.g. a filter: -- encode/zstd)
 #
 # The tables are markdown: for every codec, encode and decode medians for both
@@ -22,13 +24,15 @@ cd "$REPO"
 
 run=1
 check=0
+instructions=0
 criterion_args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --report) run=0 ;;
         --check) check=1 ;;
+        --instructions) instructions=1 ;;
         --) shift; criterion_args=("$@"); break ;;
-        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -38,6 +42,54 @@ target_dir="$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 criterion_dir="${CRITERION_HOME:-$target_dir/criterion}"
 log="$target_dir/bench-codec.log"
+
+if [[ $instructions -eq 1 ]]; then
+    command -v perf >/dev/null || { echo "perf is not installed" >&2; exit 1; }
+    exe="$(cargo bench -p kafka-gateway-benches --bench codec --no-run --message-format=json 2>/dev/null \
+        | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "codec" and m.get("executable"):
+        print(m["executable"])')"
+    [[ -x "$exe" ]] || { echo "could not build the codec bench" >&2; exit 1; }
+    count() { # count CASE N -> user-space instructions of the whole process
+        CODEC_BENCH_REPEAT="$1:$2" perf stat -x, -e instructions:u "$exe" 2>&1 >/dev/null \
+            | awk -F, '/instructions/ { print $1 }'
+    }
+    results="$(mktemp)"
+    trap 'rm -f "$results"' EXIT
+    for codec in none gzip snappy lz4 zstd; do
+        for op in encode decode; do
+            case "$op/$codec" in
+                */none) n=400 ;;
+                encode/gzip) n=4 ;;
+                encode/lz4|encode/zstd) n=20 ;;
+                *) n=50 ;;
+            esac
+            for lib in wire kafka-protocol; do
+                echo "counting $op/$codec/$lib ($n iterations)" >&2
+                echo "$op $codec $lib $n $(count "$op/$codec/$lib" 0) $(count "$op/$codec/$lib" "$n")" >>"$results"
+            done
+        done
+    done
+    python3 - "$results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    op, codec, lib, n, base, total = line.split()
+    rows[(op, codec, lib)] = (int(total) - int(base)) / int(n)
+print("Instructions per iteration (user space, setup subtracted); ratio = kafka-protocol / wire.")
+print()
+print("| codec | op | wire | kafka-protocol | ratio |")
+print("|---|---|---:|---:|---:|")
+for codec in ["none", "gzip", "snappy", "lz4", "zstd"]:
+    for op in ["encode", "decode"]:
+        w, k = rows[(op, codec, "wire")], rows[(op, codec, "kafka-protocol")]
+        print(f"| {codec} | {op} | {w / 1e6:,.2f} M | {k / 1e6:,.2f} M | **{k / w:.2f}x** |")
+PY
+    exit 0
+fi
 
 if [[ $run -eq 1 ]]; then
     echo "running: cargo bench -p kafka-gateway-benches --bench codec -- ${criterion_args[*]:-}" >&2

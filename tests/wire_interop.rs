@@ -74,7 +74,8 @@ fn sample_records(n: usize) -> Vec<Record> {
                     Header::new("null", None::<Bytes>),
                     Header::new("ü-ключ", Some(vec![0u8, 255])),
                 ],
-            },
+            }
+            .into(),
         })
         .collect()
 }
@@ -165,7 +166,7 @@ async fn librdkafka_consumes_what_wire_produced_in_every_codec() {
                 partition: Some(0),
                 key: r.key.clone(),
                 value: r.value.clone(),
-                headers: r.headers.clone(),
+                headers: r.headers.to_vec(),
                 timestamp: Some(r.timestamp),
             };
             futures.push(producer.send(record).await.expect("send"));

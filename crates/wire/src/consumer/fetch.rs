@@ -204,10 +204,10 @@ mod tests {
                 let kind: i16 = if c == ControlRecord::Abort { 0 } else { 1 };
                 let mut key = vec![0, 0];
                 key.extend_from_slice(&kind.to_be_bytes());
-                b.append::<Header>(0, Some(&key), Some(&[0, 0, 0, 0, 0, 0]), &[]);
+                b.append::<[Header]>(0, Some(&key), Some(&[0, 0, 0, 0, 0, 0]), &[]);
             }
             None => {
-                b.append::<Header>(0, None, Some(b"v"), &[]);
+                b.append::<[Header]>(0, None, Some(b"v"), &[]);
             }
         }
         let bytes = b

@@ -16,10 +16,10 @@
 //! - <https://kafka.apache.org/documentation/#controlbatch>
 
 use bytes::Bytes;
-use kafka_protocol::protocol::StrBytes;
 
+use super::headers::{slice_encoded_len, write_slice};
 use super::varint::{get_varint, get_varlong, put_varint, put_varlong, varint_len, varlong_len};
-use super::{Compression, Header, HeaderRef, Record, RecordError};
+use super::{Compression, HeaderRef, Headers, Record, RecordError};
 
 /// Size of the batch header that precedes the records.
 pub const BATCH_OVERHEAD: usize = 61;
@@ -374,16 +374,7 @@ fn read_record(
     let Ok(header_count) = usize::try_from(header_count) else {
         return Err(RecordError::Corrupt("negative header count"));
     };
-    let mut headers = Vec::with_capacity(header_count.min((end - *pos) / 2));
-    for _ in 0..header_count {
-        let Some(key) = read_bytes(payload, pos, end)? else {
-            return Err(RecordError::Corrupt("null header key"));
-        };
-        let key = StrBytes::from_utf8(key)
-            .map_err(|_| RecordError::Corrupt("header key is not UTF-8"))?;
-        let value = read_bytes(payload, pos, end)?;
-        headers.push(Header { key, value });
-    }
+    let headers = Headers::decode(payload, pos, end, header_count)?;
     if *pos != end {
         return Err(RecordError::Corrupt(
             "record length does not match its fields",
@@ -478,24 +469,30 @@ impl BatchBuilder {
     }
 
     /// The bytes a record would add to a batch (for `batch.size` accounting).
-    pub fn record_size<H: HeaderRef>(
+    pub fn record_size<S: HeaderSet + ?Sized>(
         timestamp_delta: i64,
         offset_delta: i32,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
-        headers: &[H],
+        headers: &S,
     ) -> usize {
-        let body = body_len(timestamp_delta, offset_delta, key, value, headers);
+        let body = body_len(
+            timestamp_delta,
+            offset_delta,
+            key,
+            value,
+            headers.encoded_len(),
+        );
         varint_len(body as i32) + body
     }
 
     /// Appends a record; returns its offset delta within the batch.
-    pub fn append<H: HeaderRef>(
+    pub fn append<S: HeaderSet + ?Sized>(
         &mut self,
         timestamp: i64,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
-        headers: &[H],
+        headers: &S,
     ) -> i32 {
         let base = *self.base_timestamp.get_or_insert(timestamp);
         let delta = self.count;
@@ -504,15 +501,15 @@ impl BatchBuilder {
         delta
     }
 
-    fn push_record<H: HeaderRef>(
+    fn push_record<S: HeaderSet + ?Sized>(
         &mut self,
         ts_delta: i64,
         offset_delta: i32,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
-        headers: &[H],
+        headers: &S,
     ) {
-        let body = body_len(ts_delta, offset_delta, key, value, headers);
+        let body = body_len(ts_delta, offset_delta, key, value, headers.encoded_len());
         let out = &mut self.buf;
         out.reserve(varint_len(body as i32) + body);
         put_varint(out, body as i32);
@@ -521,11 +518,7 @@ impl BatchBuilder {
         put_varint(out, offset_delta);
         put_nullable(out, key);
         put_nullable(out, value);
-        put_varint(out, headers.len() as i32);
-        for h in headers {
-            put_nullable(out, Some(h.key()));
-            put_nullable(out, h.value());
-        }
+        headers.write(out);
         self.count += 1;
     }
 
@@ -597,23 +590,54 @@ impl BatchBuilder {
     }
 }
 
-fn body_len<H: HeaderRef>(
+fn body_len(
     ts_delta: i64,
     offset_delta: i32,
     key: Option<&[u8]>,
     value: Option<&[u8]>,
-    headers: &[H],
+    headers_len: usize,
 ) -> usize {
-    let mut n = 1
-        + varlong_len(ts_delta)
+    1 + varlong_len(ts_delta)
         + varint_len(offset_delta)
         + nullable_len(key)
-        + nullable_len(value);
-    n += varint_len(headers.len() as i32);
-    for h in headers {
-        n += nullable_len(Some(h.key())) + nullable_len(h.value());
+        + nullable_len(value)
+        + headers_len
+}
+
+/// Headers in any form the encoder accepts: a slice or vector of
+/// [`HeaderRef`]s, or a record's [`Headers`].
+pub trait HeaderSet {
+    /// Encoded size, header count included.
+    fn encoded_len(&self) -> usize;
+    /// Writes the count and the headers.
+    fn write(&self, out: &mut Vec<u8>);
+}
+
+impl<H: HeaderRef> HeaderSet for [H] {
+    fn encoded_len(&self) -> usize {
+        slice_encoded_len(self)
     }
-    n
+    fn write(&self, out: &mut Vec<u8>) {
+        write_slice(self, out)
+    }
+}
+
+impl<H: HeaderRef> HeaderSet for Vec<H> {
+    fn encoded_len(&self) -> usize {
+        slice_encoded_len(self)
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        write_slice(self, out)
+    }
+}
+
+impl HeaderSet for Headers {
+    fn encoded_len(&self) -> usize {
+        Headers::encoded_len(self)
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        Headers::write(self, out)
+    }
 }
 
 /// Rewrites the producer id, epoch and base sequence of an encoded batch and
@@ -637,6 +661,7 @@ pub fn restamp_producer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Header;
     use proptest::prelude::*;
 
     fn sample() -> Vec<Record> {
@@ -650,21 +675,22 @@ mod tests {
                     Header::new("h", Some(&b"1"[..])),
                     Header::new("h", Some(&b"2"[..])),
                     Header::new("n", None::<Bytes>),
-                ],
+                ]
+                .into(),
             },
             Record {
                 offset: 1,
                 timestamp: 1_699_999_999_000,
                 key: None,
                 value: None,
-                headers: vec![],
+                headers: Headers::new(),
             },
             Record {
                 offset: 2,
                 timestamp: 1_700_000_000_500,
                 key: Some(Bytes::new()),
                 value: Some(Bytes::from(vec![7u8; 300])),
-                headers: vec![],
+                headers: Headers::new(),
             },
         ]
     }
@@ -745,7 +771,7 @@ mod tests {
     #[test]
     fn control_batch_is_recognised() {
         let mut b = BatchBuilder::default();
-        b.append::<Header>(
+        b.append::<[Header]>(
             5,
             Some(&[0, 0, 0, 1][..]),
             Some(&[0, 0, 0, 0, 0, 0][..]),

@@ -10,13 +10,15 @@
 
 mod batch;
 pub mod compression;
+mod headers;
 pub mod varint;
 
 pub use batch::{
     decode_batches, restamp_producer, BatchBuilder, BatchHeader, BatchParams, ControlRecord,
-    DecodeOptions, RecordBatch, TimestampType, BATCH_OVERHEAD,
+    DecodeOptions, HeaderSet, RecordBatch, TimestampType, BATCH_OVERHEAD,
 };
 pub use compression::{Compression, CompressionError};
+pub use headers::{Headers, HeadersIter};
 
 use bytes::Bytes;
 use kafka_protocol::protocol::StrBytes;
@@ -52,7 +54,7 @@ pub struct Record {
     /// Value; `None` is a null value (a tombstone).
     pub value: Option<Bytes>,
     /// Headers in order, duplicates kept.
-    pub headers: Vec<Header>,
+    pub headers: Headers,
 }
 
 /// Something that can be written as a record header.

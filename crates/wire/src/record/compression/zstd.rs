@@ -33,6 +33,9 @@ const WINDOW_LOG_MAX: u32 = 27;
 pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
     let start = out.len();
     let result = Encoder::new(&mut *out, LEVEL).and_then(|mut encoder| {
+        // Announcing the size (3 bytes) lets the reader decode in one call.
+        encoder.include_contentsize(true)?;
+        encoder.set_pledged_src_size(Some(input.len() as u64))?;
         encoder.write_all(input)?;
         encoder.finish().map(drop)
     });
