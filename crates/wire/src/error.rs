@@ -105,6 +105,18 @@ pub enum Error {
     /// No bootstrap server or broker could be reached.
     #[error("no broker reachable: {0}")]
     NoBrokers(String),
+    /// A record could not be delivered within `delivery.timeout.ms`.
+    #[error(
+        "record not delivered within {timeout:?} ({attempts} attempts; last error: {last_error})"
+    )]
+    DeliveryTimeout {
+        /// Produce attempts made.
+        attempts: u32,
+        /// The error of the last attempt.
+        last_error: String,
+        /// The delivery timeout.
+        timeout: Duration,
+    },
     /// A record is larger than the producer accepts.
     #[error("record of {size} bytes exceeds the maximum of {max} bytes (max.request.size, buffer.memory)")]
     RecordTooLarge {

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::{Notify, Semaphore};
@@ -51,6 +51,9 @@ pub(super) struct PendingBatch {
     pub(super) created: Instant,
     pub(super) retry_at: Option<Instant>,
     pub(super) attempts: u32,
+    /// The last attempt got no answer: the broker may have written the batch,
+    /// so it must be re-sent under the same producer id and sequence.
+    pub(super) outcome_unknown: bool,
 }
 
 #[derive(Debug, Default)]
@@ -205,6 +208,7 @@ impl Shared {
                 created: Instant::now(),
                 retry_at: None,
                 attempts: 0,
+                outcome_unknown: false,
             }
         });
         let builder = open.builder.get_or_insert_with(BatchBuilder::default);
@@ -248,17 +252,26 @@ impl Shared {
         let mut out = Vec::new();
         let mut next: Option<Instant> = None;
         let mut expired = Vec::new();
-        if q.identity_reset {
-            // Nothing goes out under an identity the broker has dropped; the
-            // sender obtains a new one once requests in flight have returned.
-            let retry = now + self.client.config().retry_backoff;
-            return (out, Some(retry));
+        // While a new producer id is pending, only batches whose outcome is
+        // unknown go out (under their old stamp, so the broker can tell a
+        // duplicate); everything else waits for the new id.
+        let resetting = q.identity_reset;
+        if resetting {
+            let poll = now + self.client.config().retry_backoff;
+            next = Some(poll);
         }
         let urgent = closing || q.flushing > 0;
         let idempotent = q.identity.id >= 0;
         for (tp, queue) in q.partitions.iter_mut() {
             if queue.in_flight {
                 continue;
+            }
+            while queue
+                .ready
+                .front()
+                .is_some_and(|b| now.duration_since(b.created) > config.delivery_timeout)
+            {
+                expired.extend(queue.ready.pop_front());
             }
             if queue.ready.is_empty() {
                 if let Some(open) = &queue.open {
@@ -273,18 +286,14 @@ impl Shared {
                     }
                 }
             }
-            while queue
-                .ready
-                .front()
-                .is_some_and(|b| now.duration_since(b.created) > config.delivery_timeout)
-            {
-                expired.extend(queue.ready.pop_front());
-            }
             let Some(front) = queue.ready.front() else {
                 continue;
             };
             if let Some(at) = front.retry_at.filter(|at| *at > now) {
                 next = Some(next.map_or(at, |n| n.min(at)));
+                continue;
+            }
+            if resetting && !front.outcome_unknown {
                 continue;
             }
             let Some(mut batch) = queue.ready.pop_front() else {
@@ -319,6 +328,10 @@ impl Shared {
                 tp: tp.clone(),
                 batch,
             });
+        }
+        if expired.iter().any(|b| b.outcome_unknown) {
+            // The broker may hold an expired batch: our sequence may be off.
+            q.identity_reset = true;
         }
         drop(guard);
         for batch in expired {
@@ -356,8 +369,13 @@ impl Shared {
     }
 
     /// Puts a drained batch back at the head of its queue to try again.
-    pub(super) fn requeue(&self, mut drained: Drained, error: &Error, backoff: Duration) {
+    pub(super) fn requeue(&self, mut drained: Drained, error: &Error, outcome_unknown: bool) {
         let now = Instant::now();
+        let retry = self.client.config();
+        let backoff = retry
+            .retry_backoff
+            .saturating_mul(1 << drained.batch.attempts.min(16))
+            .min(retry.retry_backoff_max.max(retry.retry_backoff));
         if now.duration_since(drained.batch.created) + backoff > self.config.delivery_timeout {
             let err = Arc::new(Error::Timeout {
                 api: "Produce",
@@ -371,6 +389,8 @@ impl Shared {
         }
         drained.batch.attempts += 1;
         drained.batch.retry_at = Some(now + backoff);
+        // Once unknown, an outcome stays unknown until the broker answers.
+        drained.batch.outcome_unknown |= outcome_unknown;
         {
             let mut q = self.lock();
             let queue = q.partitions.entry(drained.tp).or_default();
@@ -407,6 +427,14 @@ impl Shared {
     /// Asks the sender for a new producer id before it sends anything else.
     pub(super) fn request_identity_reset(&self) {
         self.lock().identity_reset = true;
+    }
+
+    /// Whether a batch the broker may already hold is waiting to be re-sent.
+    pub(super) fn has_unknown_outcomes(&self) -> bool {
+        self.lock()
+            .partitions
+            .values()
+            .any(|q| q.ready.iter().any(|b| b.outcome_unknown))
     }
 
     /// Whether any batch is waiting or in flight.

@@ -268,7 +268,18 @@ impl Producer {
         if shared.is_closed() {
             return Err(Error::Closed);
         }
-        let topic = shared.client.topic(&record.topic).await?;
+        // A cached topic is used as it is (a stale cache is refreshed by the
+        // sender in the background); only an unknown topic waits for a lookup.
+        let cached = shared
+            .client
+            .cached_metadata()
+            .topics
+            .get(&record.topic)
+            .cloned();
+        let topic = match cached {
+            Some(t) => t,
+            None => shared.client.topic(&record.topic).await?,
+        };
         let partitions = topic.partitions.len() as i32;
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
         let size = BatchBuilder::record_size(

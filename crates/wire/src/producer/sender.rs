@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use kafka_protocol::messages::{InitProducerIdRequest, ProduceResponse};
 use tokio::sync::Semaphore;
@@ -47,7 +47,10 @@ pub(super) async fn init_producer_id(shared: &Shared) -> crate::Result<()> {
 /// Runs until the producer is closed and every batch has its result.
 pub(super) async fn run(shared: Arc<Shared>) {
     loop {
-        if shared.lock().identity_reset && shared.requests_in_flight().load(Ordering::Acquire) == 0
+        let reset = shared.lock().identity_reset;
+        if reset
+            && shared.requests_in_flight().load(Ordering::Acquire) == 0
+            && !shared.has_unknown_outcomes()
         {
             if let Err(e) = init_producer_id(&shared).await {
                 tracing::warn!(error = %e, "cannot obtain a new producer id; retrying");
@@ -80,7 +83,6 @@ pub(super) async fn run(shared: Arc<Shared>) {
 async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
     let metadata = shared.client.cached_metadata();
     let mut by_leader: HashMap<i32, Vec<Drained>> = HashMap::new();
-    let backoff = shared.client.config().retry_backoff;
     for mut d in drained {
         let leader = metadata
             .topics
@@ -90,12 +92,11 @@ async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
             .unwrap_or(-1);
         if leader < 0 {
             tracing::debug!(topic = %d.tp.topic, partition = d.tp.partition, "no leader known; retrying");
-            shared.client.invalidate_metadata();
-            refresh_in_background(shared);
+            metadata_is_stale(&shared.client);
             shared.requeue(
                 d,
                 &Error::broker(ResponseError::LeaderNotAvailable, "Produce"),
-                backoff,
+                false,
             );
             continue;
         }
@@ -139,8 +140,11 @@ async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
     }
 }
 
-fn refresh_in_background(shared: &Arc<Shared>) {
-    let client = shared.client.clone();
+/// Marks metadata stale and refreshes it in the background, so that retries
+/// are routed to the new leader without holding up the sender.
+fn metadata_is_stale(client: &crate::cluster::Client) {
+    client.invalidate_metadata();
+    let client = client.clone();
     tokio::spawn(async move {
         let _ = client.refresh_metadata().await;
     });
@@ -189,10 +193,9 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
             records: d.batch.encoded.clone().unwrap_or_default(),
         }),
     );
-    let backoff = shared.client.config().retry_backoff;
     let conn = match shared.client.broker(leader).await {
         Ok(conn) => conn,
-        Err(e) => return retry_all(shared, batches, &e, backoff),
+        Err(e) => return retry_all(shared, batches, &e),
     };
     if config.acks == Acks::None {
         match conn.send_without_response(&request).await {
@@ -207,7 +210,7 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
                     );
                 }
             }
-            Err(e) => retry_all(shared, batches, &e, backoff),
+            Err(e) => retry_all(shared, batches, &e),
         }
         return;
     }
@@ -215,14 +218,14 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
         .call_with_timeout(&request, config.request_timeout)
         .await;
     match response {
-        Ok(response) => handle_response(shared, batches, response, backoff),
-        Err(e) => retry_all(shared, batches, &e, backoff),
+        Ok(response) => handle_response(shared, batches, response),
+        Err(e) => retry_all(shared, batches, &e),
     }
 }
 
-fn retry_all(shared: &Shared, batches: Vec<Drained>, error: &Error, backoff: Duration) {
+fn retry_all(shared: &Shared, batches: Vec<Drained>, error: &Error) {
     if error.invalidates_metadata() {
-        shared.client.invalidate_metadata();
+        metadata_is_stale(&shared.client);
     }
     if !error.is_retriable() {
         let error = Arc::new(clone_error(error));
@@ -231,17 +234,13 @@ fn retry_all(shared: &Shared, batches: Vec<Drained>, error: &Error, backoff: Dur
         }
         return;
     }
+    // No answer: the broker may or may not have written these batches.
     for d in batches {
-        shared.requeue(d, error, backoff);
+        shared.requeue(d, error, true);
     }
 }
 
-fn handle_response(
-    shared: &Shared,
-    batches: Vec<Drained>,
-    response: ProduceResponse,
-    backoff: Duration,
-) {
+fn handle_response(shared: &Shared, batches: Vec<Drained>, response: ProduceResponse) {
     for d in batches {
         let partition = response
             .responses
@@ -251,7 +250,7 @@ fn handle_response(
             .find(|p| p.index == d.tp.partition);
         let Some(p) = partition else {
             let e = Error::broker(ResponseError::UnknownServerError, "Produce");
-            shared.requeue(d, &e, backoff);
+            shared.requeue(d, &e, true);
             continue;
         };
         match ResponseError::try_from_code(p.error_code) {
@@ -277,7 +276,7 @@ fn handle_response(
                     message,
                 };
                 if error.invalidates_metadata() {
-                    shared.client.invalidate_metadata();
+                    metadata_is_stale(&shared.client);
                 }
                 if matches!(
                     code,
@@ -288,10 +287,10 @@ fn handle_response(
                     // start over with a new producer id, then send again (KIP-360).
                     tracing::debug!(%error, "producer id unknown to the broker; renewing it");
                     shared.request_identity_reset();
-                    shared.requeue(d, &error, backoff);
+                    shared.requeue(d, &error, false);
                 } else if code.is_retriable() {
                     tracing::debug!(%error, "produce failed; retrying");
-                    shared.requeue(d, &error, backoff);
+                    shared.requeue(d, &error, false);
                 } else {
                     shared.complete(d, Err(Arc::new(error)));
                 }

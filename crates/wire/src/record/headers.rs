@@ -296,7 +296,10 @@ mod tests {
         for raw in [&[2u8, 0xff, 0][..], &[1, 0], &[2, b'k', 20, 1]] {
             let raw = Bytes::copy_from_slice(raw);
             let mut pos = 0;
-            assert!(Headers::decode(&raw, &mut pos, raw.len(), 1).is_err(), "{raw:?}");
+            assert!(
+                Headers::decode(&raw, &mut pos, raw.len(), 1).is_err(),
+                "{raw:?}"
+            );
         }
     }
 }
