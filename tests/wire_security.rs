@@ -46,7 +46,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use wire::conn::Connection;
 use wire::consumer::{FetchConfig, PartitionReader};
-use wire::producer::{Acks, Producer, ProducerConfig, ProducerRecord};
+use wire::producer::{Acks, Producer, ProducerConfig, ProducerRecord, RecordMetadata};
 use wire::{Client, ClientConfig, Error};
 
 // ---------------------------------------------------------------------------
@@ -1402,6 +1402,38 @@ fn record(topic: &str, value: &str) -> ProducerRecord {
     }
 }
 
+/// After a restart: creates a new topic and produces one record to it with the
+/// producer that existed before; returns the topic and the delivery result.
+async fn produce_to_new_topic(
+    client: &Client,
+    producer: &Producer,
+    prefix: &str,
+) -> (String, RecordMetadata) {
+    let topic = unique_topic(prefix);
+    within(
+        "create a topic after the restart",
+        Duration::from_secs(20),
+        client.create_topic(&topic, 1, 1),
+    )
+    .await
+    .expect("create after the restart");
+    let meta = within(
+        "produce after the restart",
+        Duration::from_secs(20),
+        async {
+            producer
+                .send(record(&topic, "two"))
+                .await
+                .expect("send after the restart")
+                .wait()
+                .await
+        },
+    )
+    .await
+    .expect("the existing producer delivers after the restart");
+    (topic, meta)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_and_producer_recover_after_a_broker_restart() {
     init_tracing();
@@ -1448,28 +1480,7 @@ async fn client_and_producer_recover_after_a_broker_restart() {
         "the restarted broker has no topics yet"
     );
 
-    let after = unique_topic("after-restart");
-    within(
-        "create a topic after the restart",
-        Duration::from_secs(20),
-        client.create_topic(&after, 1, 1),
-    )
-    .await
-    .expect("create after the restart");
-    let meta = within(
-        "produce after the restart",
-        Duration::from_secs(20),
-        async {
-            producer
-                .send(record(&after, "two"))
-                .await
-                .expect("send after the restart")
-                .wait()
-                .await
-        },
-    )
-    .await
-    .expect("the existing producer delivers after the restart");
+    let (after, meta) = produce_to_new_topic(&client, &producer, "after-restart").await;
     assert_eq!((meta.partition, meta.offset), (0, 0));
     producer.close().await;
     assert_eq!(
@@ -1541,28 +1552,7 @@ async fn idempotent_producer_recovers_after_a_broker_restart() {
         .expect("delivered before the restart");
 
     let broker = restart(broker, Duration::ZERO).await;
-    let after = unique_topic("idem-after");
-    within(
-        "create a topic after the restart",
-        Duration::from_secs(20),
-        client.create_topic(&after, 1, 1),
-    )
-    .await
-    .expect("create after the restart");
-    let meta = within(
-        "idempotent produce after the restart",
-        Duration::from_secs(20),
-        async {
-            producer
-                .send(record(&after, "two"))
-                .await
-                .expect("send after the restart")
-                .wait()
-                .await
-        },
-    )
-    .await
-    .expect("the idempotent producer delivers after the restart");
+    let (_, meta) = produce_to_new_topic(&client, &producer, "idem-after").await;
     assert_eq!(meta.offset, 0);
     producer.close().await;
     drop(broker);

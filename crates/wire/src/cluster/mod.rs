@@ -10,6 +10,7 @@ mod metadata;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,8 @@ struct Inner {
     config: ClientConfig,
     connection: ConnectionConfig,
     metadata: RwLock<Arc<ClusterMetadata>>,
+    /// Set by errors that mean the metadata is out of date.
+    stale: AtomicBool,
     refresh: tokio::sync::Mutex<()>,
     brokers: Mutex<HashMap<i32, Slot>>,
     bootstrap: tokio::sync::Mutex<Option<Connection>>,
@@ -74,6 +77,7 @@ impl Client {
                 config,
                 connection,
                 metadata: RwLock::new(Arc::new(ClusterMetadata::default())),
+                stale: AtomicBool::new(true),
                 refresh: tokio::sync::Mutex::new(()),
                 brokers: Mutex::new(HashMap::new()),
                 bootstrap: tokio::sync::Mutex::new(None),
@@ -109,16 +113,13 @@ impl Client {
 
     /// Marks the cached metadata stale so the next lookup refreshes it.
     pub fn invalidate_metadata(&self) {
-        let mut m = self
-            .inner
-            .metadata
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
-        let mut stale = (**m).clone();
-        stale.fetched_at = Instant::now()
-            .checked_sub(self.inner.config.metadata_max_age + Duration::from_secs(1))
-            .unwrap_or(stale.fetched_at);
-        *m = Arc::new(stale);
+        self.inner.stale.store(true, Ordering::Release);
+    }
+
+    /// Whether an error has marked the cached metadata out of date (it is
+    /// refreshed on the next lookup).
+    pub fn metadata_is_stale(&self) -> bool {
+        self.inner.stale.load(Ordering::Acquire)
     }
 
     /// Fetches metadata for every topic and replaces the cache.
@@ -126,18 +127,29 @@ impl Client {
         let before = self.cached_metadata().fetched_at;
         let _guard = self.inner.refresh.lock().await;
         let current = self.cached_metadata();
-        if current.fetched_at > before {
+        if current.fetched_at > before && !self.inner.stale.load(Ordering::Acquire) {
             return Ok(current); // someone refreshed while we waited
         }
+        // Only a full refresh makes the whole cache current again. The flag is
+        // cleared before asking, so an error reported meanwhile keeps it set.
+        self.inner.stale.store(false, Ordering::Release);
         let request = metadata_api::request(None, false);
-        let response = self.call_any(&request).await?;
+        let response = match self.call_any(&request).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.invalidate_metadata();
+                return Err(e);
+            }
+        };
         Ok(self.store_metadata(ClusterMetadata::from_response(response, None)))
     }
 
     /// Metadata no older than `metadata.max.age.ms`.
     pub async fn metadata(&self) -> Result<Arc<ClusterMetadata>> {
         let current = self.cached_metadata();
-        if current.fetched_at.elapsed() <= self.inner.config.metadata_max_age {
+        if !self.inner.stale.load(Ordering::Acquire)
+            && current.fetched_at.elapsed() <= self.inner.config.metadata_max_age
+        {
             return Ok(current);
         }
         self.refresh_metadata().await

@@ -335,14 +335,12 @@ impl Shared {
         }
         drop(guard);
         for batch in expired {
-            self.finish(
-                batch,
-                Err(Arc::new(Error::Timeout {
-                    api: "Produce",
-                    broker: "-".into(),
-                    timeout: config.delivery_timeout,
-                })),
-            );
+            let error = Error::DeliveryTimeout {
+                attempts: batch.attempts,
+                last_error: "waiting for a partition leader or a producer id".into(),
+                timeout: config.delivery_timeout,
+            };
+            self.finish(batch, Err(Arc::new(error)));
         }
         (out, next)
     }
@@ -377,12 +375,9 @@ impl Shared {
             .saturating_mul(1 << drained.batch.attempts.min(16))
             .min(retry.retry_backoff_max.max(retry.retry_backoff));
         if now.duration_since(drained.batch.created) + backoff > self.config.delivery_timeout {
-            let err = Arc::new(Error::Timeout {
-                api: "Produce",
-                broker: format!(
-                    "after {} attempts, last error: {error}",
-                    drained.batch.attempts + 1
-                ),
+            let err = Arc::new(Error::DeliveryTimeout {
+                attempts: drained.batch.attempts + 1,
+                last_error: error.to_string(),
                 timeout: self.config.delivery_timeout,
             });
             return self.complete(drained, Err(err));

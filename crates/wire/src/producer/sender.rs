@@ -195,7 +195,7 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
     );
     let conn = match shared.client.broker(leader).await {
         Ok(conn) => conn,
-        Err(e) => return retry_all(shared, batches, &e),
+        Err(e) => return retry_all(shared, batches, e),
     };
     if config.acks == Acks::None {
         match conn.send_without_response(&request).await {
@@ -210,7 +210,7 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
                     );
                 }
             }
-            Err(e) => retry_all(shared, batches, &e),
+            Err(e) => retry_all(shared, batches, e),
         }
         return;
     }
@@ -219,16 +219,17 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
         .await;
     match response {
         Ok(response) => handle_response(shared, batches, response),
-        Err(e) => retry_all(shared, batches, &e),
+        Err(e) => retry_all(shared, batches, e),
     }
 }
 
-fn retry_all(shared: &Shared, batches: Vec<Drained>, error: &Error) {
+fn retry_all(shared: &Shared, batches: Vec<Drained>, error: Error) {
     if error.invalidates_metadata() {
         metadata_is_stale(&shared.client);
     }
     if !error.is_retriable() {
-        let error = Arc::new(clone_error(error));
+        // One error, shared by every record of these batches.
+        let error = Arc::new(error);
         for d in batches {
             shared.complete(d, Err(error.clone()));
         }
@@ -236,7 +237,7 @@ fn retry_all(shared: &Shared, batches: Vec<Drained>, error: &Error) {
     }
     // No answer: the broker may or may not have written these batches.
     for d in batches {
-        shared.requeue(d, error, true);
+        shared.requeue(d, &error, true);
     }
 }
 
@@ -296,28 +297,5 @@ fn handle_response(shared: &Shared, batches: Vec<Drained>, response: ProduceResp
                 }
             }
         }
-    }
-}
-
-/// A copy of an error for sharing among a batch's records.
-fn clone_error(error: &Error) -> Error {
-    match error {
-        Error::Broker {
-            code,
-            api,
-            topic,
-            partition,
-            message,
-        } => Error::Broker {
-            code: *code,
-            api,
-            topic: topic.clone(),
-            partition: *partition,
-            message: message.clone(),
-        },
-        other => Error::Disconnected {
-            broker: "-".into(),
-            reason: other.to_string(),
-        },
     }
 }
