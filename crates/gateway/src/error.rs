@@ -1,0 +1,234 @@
+//! `ApiError`: the one place where failures become REST error responses.
+//!
+//! Every error body is `{"error_code": N, "message": "..."}`. `error_code` is
+//! either the HTTP status itself (400, 404, 415, 422, ...) or one of the
+//! five-digit codes of the REST Proxy reference (the status followed by two
+//! digits: 40401 topic not found, 40403 consumer instance not found, 50003
+//! retriable Kafka error, ...). Messages name what was wrong with the request;
+//! they never carry internals such as backtraces or addresses of brokers.
+//!
+//! # References
+//! - Confluent REST Proxy API reference, "Errors" and each endpoint's status codes
+
+use std::fmt;
+
+use http::StatusCode;
+use wire::error::ResponseError;
+
+/// An error answered to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status of the response.
+    pub status: StatusCode,
+    /// `error_code` of the body.
+    pub error_code: u32,
+    /// `message` of the body.
+    pub message: String,
+}
+
+/// The result type of request handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An error with `status` and a five-digit (or status) `error_code`.
+    pub fn new(status: StatusCode, error_code: u32, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            error_code,
+            message: message.into(),
+        }
+    }
+
+    /// An error whose `error_code` is the HTTP status.
+    pub fn plain(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError::new(status, u32::from(status.as_u16()), message)
+    }
+
+    /// 400: the body could not be decoded.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::plain(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 404 with code 404: no such resource or route.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::plain(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 404 / 40401.
+    pub fn topic_not_found(topic: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            40401,
+            format!("Topic {topic} not found."),
+        )
+    }
+
+    /// 404 / 40402.
+    pub fn partition_not_found(topic: &str, partition: i32) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            40402,
+            format!("Partition {partition} of topic {topic} not found."),
+        )
+    }
+
+    /// 404 / 40403.
+    pub fn consumer_instance_not_found(group: &str, instance: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            40403,
+            format!("Consumer instance {instance} of group {group} not found."),
+        )
+    }
+
+    /// 405: the path exists but not with this method.
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "HTTP 405 Method Not Allowed",
+        )
+    }
+
+    /// 406: no acceptable response type.
+    pub fn not_acceptable(message: impl Into<String>) -> ApiError {
+        ApiError::plain(StatusCode::NOT_ACCEPTABLE, message)
+    }
+
+    /// 413: the body is larger than `request.body.max.bytes`.
+    pub fn payload_too_large(limit: u64) -> ApiError {
+        ApiError::plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request body is larger than the maximum of {limit} bytes."),
+        )
+    }
+
+    /// 415: a request body type this endpoint does not take.
+    pub fn unsupported_media_type(message: impl Into<String>) -> ApiError {
+        ApiError::plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+    }
+
+    /// 422: the body is well-formed but semantically invalid.
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::plain(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    /// 500 / 50002: Kafka answered with a non-retriable error.
+    pub fn kafka(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50002, message)
+    }
+
+    /// 500 / 50003: Kafka answered with a retriable error.
+    pub fn kafka_retriable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50003, message)
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "error_code": self.error_code,
+            "message": self.message,
+        }))
+        .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.status, self.error_code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Kafka errors: authentication 401/40101, authorization 403/40301, unknown
+/// topics and partitions 404, retriable ones 500/50003, the rest 500/50002.
+impl From<wire::Error> for ApiError {
+    fn from(error: wire::Error) -> ApiError {
+        ApiError::from(&error)
+    }
+}
+
+impl From<&wire::Error> for ApiError {
+    fn from(error: &wire::Error) -> ApiError {
+        use wire::Error as E;
+        match error {
+            E::UnknownTopic(topic) => ApiError::topic_not_found(topic),
+            E::UnknownPartition { topic, partition } => {
+                ApiError::partition_not_found(topic, *partition)
+            }
+            E::Authentication { .. } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                40101,
+                "Kafka Authentication Error.",
+            ),
+            _ => match error.code() {
+                Some(code) => from_broker_code(code, error),
+                None if error.is_retriable() => ApiError::kafka_retriable(error.to_string()),
+                None => ApiError::kafka(error.to_string()),
+            },
+        }
+    }
+}
+
+fn from_broker_code(code: ResponseError, error: &wire::Error) -> ApiError {
+    use ResponseError as R;
+    match code {
+        R::TopicAuthorizationFailed
+        | R::GroupAuthorizationFailed
+        | R::ClusterAuthorizationFailed
+        | R::TransactionalIdAuthorizationFailed
+        | R::DelegationTokenAuthorizationFailed => ApiError::new(
+            StatusCode::FORBIDDEN,
+            40301,
+            format!("Kafka Authorization Error: {error}"),
+        ),
+        R::SaslAuthenticationFailed | R::IllegalSaslState | R::UnsupportedSaslMechanism => {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                40101,
+                "Kafka Authentication Error.",
+            )
+        }
+        R::UnknownTopicOrPartition | R::UnknownTopicId => match error {
+            wire::Error::Broker {
+                topic: Some(topic),
+                partition: Some(partition),
+                ..
+            } => ApiError::partition_not_found(topic, *partition),
+            wire::Error::Broker {
+                topic: Some(topic), ..
+            } => ApiError::topic_not_found(topic),
+            _ => ApiError::new(StatusCode::NOT_FOUND, 40401, error.to_string()),
+        },
+        _ if code.is_retriable() => ApiError::kafka_retriable(error.to_string()),
+        _ => ApiError::kafka(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_the_documented_shape() {
+        let e = ApiError::topic_not_found("t");
+        let body: serde_json::Value = serde_json::from_slice(&e.body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error_code": 40401, "message": "Topic t not found."})
+        );
+        assert_eq!(e.status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn kafka_errors_map_to_documented_codes() {
+        let auth = wire::Error::broker(ResponseError::TopicAuthorizationFailed, "Produce");
+        assert_eq!(ApiError::from(auth).error_code, 40301);
+        let retriable = wire::Error::broker(ResponseError::NotLeaderOrFollower, "Produce");
+        assert_eq!(ApiError::from(retriable).error_code, 50003);
+        let fatal = wire::Error::broker(ResponseError::CorruptMessage, "Produce");
+        assert_eq!(ApiError::from(fatal).error_code, 50002);
+        let unknown = wire::Error::UnknownTopic("x".into());
+        assert_eq!(ApiError::from(unknown).error_code, 40401);
+    }
+}

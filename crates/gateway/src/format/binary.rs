@@ -1,0 +1,70 @@
+//! The `binary` embedded format: base64 strings (RFC 4648, standard
+//! alphabet; padding optional on input, written on output).
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use serde_json::value::RawValue;
+
+use crate::error::{ApiError, ApiResult};
+
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes the JSON string `raw` from base64, appending the bytes to `out`.
+pub fn decode_into(raw: &RawValue, out: &mut Vec<u8>, what: &str) -> ApiResult<()> {
+    let text = raw.get();
+    let not_base64 = || {
+        ApiError::bad_request(format!(
+            "Failed to decode {what}: the binary format needs a base64 string"
+        ))
+    };
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .ok_or_else(not_base64)?;
+    let result = if inner.contains('\\') {
+        // A JSON encoder may have escaped `/` as `\/`.
+        let unescaped: String = serde_json::from_str(text).map_err(|_| not_base64())?;
+        LENIENT.decode_vec(unescaped.as_bytes(), out)
+    } else {
+        LENIENT.decode_vec(inner.as_bytes(), out)
+    };
+    result.map_err(|_| not_base64())
+}
+
+/// Encodes bytes as a base64 string.
+pub fn encode(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> ApiResult<Vec<u8>> {
+        let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
+        let mut out = b"prefix".to_vec();
+        decode_into(&raw, &mut out, "value")?;
+        Ok(out[6..].to_vec())
+    }
+
+    #[test]
+    fn base64_strings() {
+        assert_eq!(decode(r#""Y29uZmx1ZW50""#).unwrap(), b"confluent");
+        assert_eq!(decode(r#""a2Fma2E=""#).unwrap(), b"kafka");
+        assert_eq!(decode(r#""a2Fma2E""#).unwrap(), b"kafka");
+        assert_eq!(decode(r#""""#).unwrap(), b"");
+        assert_eq!(decode(r#""Pz8\/""#).unwrap(), b"???");
+        assert_eq!(encode(b"kafka"), "a2Fma2E=");
+    }
+
+    #[test]
+    fn bad_input_is_400() {
+        for bad in [r#""not base64!""#, "12", r#"{"a":1}"#, "[1]"] {
+            let e = decode(bad).unwrap_err();
+            assert_eq!(e.error_code, 400, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Embedded formats: between the JSON of a REST body and the bytes of a
+//! Kafka key or value.
+//!
+//! `binary` keys and values are base64 strings; `json` ones are any JSON
+//! value, stored as compact JSON text. The schema formats (`avro`,
+//! `protobuf`, `jsonschema`) need a schema registry; until one is
+//! supported they are refused with a clear error.
+//!
+//! Decoding appends the bytes of every key and value of a request to one
+//! [`Arena`], so a request of N records costs one buffer, not N.
+
+pub mod binary;
+pub mod json;
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use serde_json::value::RawValue;
+
+use crate::error::{ApiError, ApiResult};
+use crate::negotiate::EmbeddedFormat;
+
+/// Bytes decoded from one request, sliced into keys and values.
+#[derive(Debug, Default)]
+pub struct Arena {
+    buf: Vec<u8>,
+}
+
+/// Where an embedded key or value landed in an [`Arena`]; `None` is null.
+pub type Slot = Option<Range<usize>>;
+
+impl Arena {
+    /// An arena for about `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Arena {
+        Arena {
+            buf: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Decodes `raw` (absent or JSON `null` is a null key/value) in
+    /// `format`; `what` names the field in error messages.
+    pub fn decode(
+        &mut self,
+        format: EmbeddedFormat,
+        raw: Option<&RawValue>,
+        what: &str,
+    ) -> ApiResult<Slot> {
+        let Some(raw) = raw else { return Ok(None) };
+        if raw.get() == "null" {
+            return Ok(None);
+        }
+        let start = self.buf.len();
+        match format {
+            EmbeddedFormat::Binary => binary::decode_into(raw, &mut self.buf, what)?,
+            EmbeddedFormat::Json => json::decode_into(raw, &mut self.buf, what)?,
+            other => return Err(schema_format_unsupported(other)),
+        }
+        Ok(Some(start..self.buf.len()))
+    }
+
+    /// Freezes the arena; slots become [`Bytes`] with [`Frozen::get`].
+    pub fn freeze(self) -> Frozen {
+        Frozen(Bytes::from(self.buf))
+    }
+}
+
+/// A frozen [`Arena`].
+#[derive(Debug, Clone)]
+pub struct Frozen(Bytes);
+
+impl Frozen {
+    /// The bytes of a slot (a reference-counted slice, no copy).
+    pub fn get(&self, slot: &Slot) -> Option<Bytes> {
+        slot.as_ref().map(|r| self.0.slice(r.clone()))
+    }
+}
+
+/// Encodes a record's key or value for a consume response.
+pub fn encode(format: EmbeddedFormat, data: Option<&[u8]>) -> ApiResult<serde_json::Value> {
+    let Some(data) = data else {
+        return Ok(serde_json::Value::Null);
+    };
+    match format {
+        EmbeddedFormat::Binary => Ok(serde_json::Value::String(binary::encode(data))),
+        EmbeddedFormat::Json => json::encode(data),
+        other => Err(schema_format_unsupported(other)),
+    }
+}
+
+/// The error for a schema-registry format.
+pub fn schema_format_unsupported(format: EmbeddedFormat) -> ApiError {
+    ApiError::unsupported_media_type(format!(
+        "The {format} embedded format needs a schema registry, which this gateway does not \
+         support yet; use the binary or json format."
+    ))
+}

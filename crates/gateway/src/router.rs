@@ -1,0 +1,42 @@
+//! Method + path → handler: `/` and the v2 resources, `/v3/...` and
+//! `/kafka/v3/...`.
+
+use http::StatusCode;
+
+use crate::app::Gateway;
+use crate::error::ApiError;
+use crate::negotiate::{JSON, V2_JSON};
+use crate::request::Request;
+use crate::response::{self, Response};
+use crate::v2;
+
+/// Serves one request.
+pub async fn dispatch(gateway: &Gateway, request: Request) -> Response {
+    let first = request.segments.first().map(String::as_str);
+    let config = gateway.config();
+    match first {
+        None => root(&request),
+        Some("topics" | "brokers" | "consumers") if config.api_v2_enable => {
+            v2::dispatch(gateway, request).await
+        }
+        Some("v3") if config.api_v3_enable => not_found(JSON),
+        Some("kafka")
+            if config.api_v3_enable && request.segments.get(1).is_some_and(|s| s == "v3") =>
+        {
+            not_found(JSON)
+        }
+        _ => not_found(V2_JSON),
+    }
+}
+
+/// `GET /`: `{}`.
+fn root(request: &Request) -> Response {
+    if request.method != http::Method::GET && request.method != http::Method::HEAD {
+        return response::error(&ApiError::method_not_allowed(), V2_JSON);
+    }
+    response::json_bytes(StatusCode::OK, V2_JSON, "{}")
+}
+
+fn not_found(content_type: &str) -> Response {
+    response::error(&ApiError::not_found("HTTP 404 Not Found"), content_type)
+}

@@ -1,0 +1,400 @@
+//! End-to-end tests of the REST Proxy v2 API over HTTP, against the real
+//! test broker (Tansu, or `KAFKA_BOOTSTRAP`), with librdkafka reading back
+//! what was produced through the gateway.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use kafka_gateway_tests::gateway::TestGateway;
+use kafka_gateway_tests::{b64_encode, b64_from_json, run_python, unique_topic, TestBroker};
+use serde_json::{json, Value};
+
+const BINARY: &str = "application/vnd.kafka.binary.v2+json";
+const JSON_FORMAT: &str = "application/vnd.kafka.json.v2+json";
+const V2: &str = "application/vnd.kafka.v2+json";
+
+struct Env {
+    broker: TestBroker,
+    gateway: TestGateway,
+}
+
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let broker = TestBroker::start();
+        let gateway = TestGateway::start(&broker.bootstrap);
+        Env { broker, gateway }
+    })
+}
+
+fn create_topic(partitions: i32) -> String {
+    let topic = unique_topic("rest-v2");
+    let out = run_python(
+        "create_topic.py",
+        &[],
+        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": partitions}),
+    );
+    assert_eq!(out["ok"], true, "{out}");
+    topic
+}
+
+fn consume(topic: &str, count: usize) -> Vec<Value> {
+    let out = run_python(
+        "consume.py",
+        &[],
+        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": null,
+                "count": count, "timeout_s": 30}),
+    );
+    assert_eq!(out["timed_out"], false, "{out}");
+    out["records"].as_array().unwrap().clone()
+}
+
+#[test]
+fn root_is_an_empty_object() {
+    let r = env().gateway.get("/");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({}));
+}
+
+#[test]
+fn topics_partitions_and_brokers() {
+    let gw = &env().gateway;
+    let topic = create_topic(3);
+
+    let r = gw.get("/topics");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some(V2));
+    let names = r.json();
+    assert!(
+        names.as_array().unwrap().iter().any(|n| n == &json!(topic)),
+        "{names}"
+    );
+
+    let t = gw.get(&format!("/topics/{topic}")).json();
+    assert_eq!(t["name"], json!(topic));
+    assert!(t["configs"].is_object(), "{t}");
+    let partitions = t["partitions"].as_array().unwrap();
+    assert_eq!(partitions.len(), 3);
+    for (i, p) in partitions.iter().enumerate() {
+        assert_eq!(p["partition"], json!(i));
+        assert!(p["leader"].is_i64());
+        let replicas = p["replicas"].as_array().unwrap();
+        assert!(!replicas.is_empty());
+        let leaders: Vec<_> = replicas.iter().filter(|r| r["leader"] == true).collect();
+        assert_eq!(leaders.len(), 1, "{p}");
+        assert_eq!(leaders[0]["broker"], p["leader"]);
+        assert!(replicas.iter().all(|r| r["in_sync"].is_boolean()));
+    }
+
+    let list = gw.get(&format!("/topics/{topic}/partitions")).json();
+    assert_eq!(list.as_array().unwrap(), partitions);
+    let one = gw.get(&format!("/topics/{topic}/partitions/1")).json();
+    assert_eq!(&one, &partitions[1]);
+
+    let offsets = gw.get(&format!("/topics/{topic}/partitions/0/offsets"));
+    assert_eq!(offsets.status, 200);
+    let offsets = offsets.json();
+    assert_eq!(offsets["beginning_offset"], 0, "{offsets}");
+    assert!(offsets["end_offset"].is_i64(), "{offsets}");
+
+    let brokers = gw.get("/brokers").json();
+    let ids = brokers["brokers"].as_array().unwrap();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(Value::is_i64));
+    for p in partitions {
+        assert!(ids.contains(&p["leader"]));
+    }
+}
+
+#[test]
+fn unknown_topics_and_partitions() {
+    let gw = &env().gateway;
+    let missing = unique_topic("missing");
+    gw.get(&format!("/topics/{missing}"))
+        .assert_error(404, 40401);
+    gw.get(&format!("/topics/{missing}/partitions"))
+        .assert_error(404, 40401);
+    gw.get(&format!("/topics/{missing}/partitions/0"))
+        .assert_error(404, 40401);
+    gw.post(
+        &format!("/topics/{missing}"),
+        BINARY,
+        &json!({"records": [{"value": "a2Fma2E="}]}),
+    )
+    .assert_error(404, 40401);
+
+    let topic = create_topic(2);
+    gw.get(&format!("/topics/{topic}/partitions/2"))
+        .assert_error(404, 40402);
+    gw.get(&format!("/topics/{topic}/partitions/x"))
+        .assert_error(404, 40402);
+    gw.get(&format!("/topics/{topic}/partitions/5/offsets"))
+        .assert_error(404, 40402);
+    gw.post(
+        &format!("/topics/{topic}/partitions/7"),
+        BINARY,
+        &json!({"records": [{"value": "a2Fma2E="}]}),
+    )
+    .assert_error(404, 40402);
+}
+
+#[test]
+fn binary_produce_is_read_back_by_librdkafka() {
+    let gw = &env().gateway;
+    let topic = create_topic(3);
+    // The spec's example, plus headers and a null value.
+    let body = json!({"records": [
+        {"key": "a2V5", "value": "Y29uZmx1ZW50"},
+        {"value": "a2Fma2E=", "partition": 1},
+        {"value": "bG9ncw=="},
+        {"key": b64_encode(b"k2"), "value": null,
+         "headers": [{"name": "h1", "value": b64_encode(b"v1")}, {"name": "h1", "value": null}]},
+    ]});
+    let r = gw.post(&format!("/topics/{topic}"), BINARY, &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some(V2));
+    let out = r.json();
+    assert_eq!(out["key_schema_id"], Value::Null);
+    assert_eq!(out["value_schema_id"], Value::Null);
+    let offsets = out["offsets"].as_array().unwrap();
+    assert_eq!(offsets.len(), 4);
+    for o in offsets {
+        assert!(o["partition"].is_i64() && o["offset"].is_i64(), "{o}");
+        assert_eq!(o["error_code"], Value::Null);
+        assert_eq!(o["error"], Value::Null);
+    }
+    assert_eq!(offsets[1]["partition"], 1);
+
+    let records = consume(&topic, 4);
+    let by_position: BTreeMap<(i64, i64), &Value> = records
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["partition"].as_i64().unwrap(),
+                    r["offset"].as_i64().unwrap(),
+                ),
+                r,
+            )
+        })
+        .collect();
+    let expect = [
+        (Some(&b"key"[..]), Some(&b"confluent"[..])),
+        (None, Some(&b"kafka"[..])),
+        (None, Some(&b"logs"[..])),
+        (Some(&b"k2"[..]), None),
+    ];
+    for (o, (key, value)) in offsets.iter().zip(expect) {
+        let pos = (
+            o["partition"].as_i64().unwrap(),
+            o["offset"].as_i64().unwrap(),
+        );
+        let read = by_position
+            .get(&pos)
+            .unwrap_or_else(|| panic!("{pos:?} not read back: {records:?}"));
+        assert_eq!(b64_from_json(&read["key"]).as_deref(), key);
+        assert_eq!(b64_from_json(&read["value"]).as_deref(), value);
+    }
+    let with_headers = by_position
+        .values()
+        .find(|r| b64_from_json(&r["key"]).as_deref() == Some(&b"k2"[..]))
+        .unwrap();
+    assert_eq!(
+        with_headers["headers"],
+        json!([["h1", b64_encode(b"v1")], ["h1", null]])
+    );
+}
+
+#[test]
+fn keyed_records_land_where_java_clients_put_them() {
+    let gw = &env().gateway;
+    let topic = create_topic(4);
+    let keys: Vec<String> = (0..20).map(|i| format!("key-{i}")).collect();
+    let body = json!({"records": keys.iter().map(|k| json!({"key": b64_encode(k.as_bytes()), "value": "eA=="})).collect::<Vec<_>>()});
+    let out = gw.post(&format!("/topics/{topic}"), BINARY, &body).json();
+    let ours: Vec<i64> = out["offsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["partition"].as_i64().unwrap())
+        .collect();
+    let theirs = run_python(
+        "produce.py",
+        &[],
+        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitioner": "murmur2_random",
+                "records": keys.iter().map(|k| json!({"key": b64_encode(k.as_bytes()), "value": "eA=="})).collect::<Vec<_>>()}),
+    );
+    let theirs: Vec<i64> = theirs["delivered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["partition"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn json_produce_stores_compact_json() {
+    let gw = &env().gateway;
+    let topic = create_topic(2);
+    let body = json!({"records": [
+        {"key": "somekey", "value": {"foo": "bar"}},
+        {"value": ["foo", "bar"], "partition": 1},
+        {"value": 53.5},
+    ]});
+    let r = gw.post(&format!("/topics/{topic}"), JSON_FORMAT, &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let offsets = r.json()["offsets"].as_array().unwrap().clone();
+    let records = consume(&topic, 3);
+    let expected = [
+        (Some(r#""somekey""#), r#"{"foo":"bar"}"#),
+        (None, r#"["foo","bar"]"#),
+        (None, "53.5"),
+    ];
+    for (o, (key, value)) in offsets.iter().zip(expected) {
+        let read = records
+            .iter()
+            .find(|r| r["partition"] == o["partition"] && r["offset"] == o["offset"])
+            .expect("record read back");
+        assert_eq!(
+            b64_from_json(&read["key"]),
+            key.map(|k| k.as_bytes().to_vec())
+        );
+        assert_eq!(b64_from_json(&read["value"]).unwrap(), value.as_bytes());
+    }
+}
+
+#[test]
+fn produce_to_a_partition() {
+    let gw = &env().gateway;
+    let topic = create_topic(3);
+    let body =
+        json!({"records": [{"key": "a2V5", "value": "Y29uZmx1ZW50"}, {"value": "a2Fma2E="}]});
+    let out = gw
+        .post(&format!("/topics/{topic}/partitions/2"), BINARY, &body)
+        .json();
+    let offsets = out["offsets"].as_array().unwrap();
+    assert_eq!(offsets.len(), 2);
+    assert!(offsets.iter().all(|o| o["partition"] == 2), "{out}");
+    assert_eq!(offsets[0]["offset"], 0);
+    assert_eq!(offsets[1]["offset"], 1);
+}
+
+#[test]
+fn a_thousand_records_get_a_thousand_offsets_in_order() {
+    let gw = &env().gateway;
+    let topic = create_topic(3);
+    let records: Vec<Value> = (0..1000)
+        .map(|i| json!({"key": b64_encode(format!("k{}", i % 7).as_bytes()), "value": b64_encode(format!("v{i}").as_bytes())}))
+        .collect();
+    let out = gw
+        .post(
+            &format!("/topics/{topic}"),
+            BINARY,
+            &json!({"records": records}),
+        )
+        .json();
+    let offsets = out["offsets"].as_array().unwrap();
+    assert_eq!(offsets.len(), 1000);
+    let mut next: BTreeMap<i64, i64> = BTreeMap::new();
+    for o in offsets {
+        assert_eq!(o["error_code"], Value::Null, "{o}");
+        let p = o["partition"].as_i64().unwrap();
+        let expected = next.entry(p).or_insert(0);
+        assert_eq!(
+            o["offset"].as_i64().unwrap(),
+            *expected,
+            "offsets of partition {p} in order"
+        );
+        *expected += 1;
+    }
+    let read = consume(&topic, 1000);
+    assert_eq!(read.len(), 1000);
+    for (i, o) in offsets.iter().enumerate() {
+        let r = read
+            .iter()
+            .find(|r| r["partition"] == o["partition"] && r["offset"] == o["offset"])
+            .unwrap();
+        assert_eq!(
+            b64_from_json(&r["value"]).unwrap(),
+            format!("v{i}").as_bytes()
+        );
+    }
+}
+
+#[test]
+fn bad_requests_get_documented_errors() {
+    let gw = &env().gateway;
+    let topic = create_topic(1);
+    let path = format!("/topics/{topic}");
+
+    gw.post(&path, BINARY, &json!({"records": []}))
+        .assert_error(422, 422);
+    gw.post(&path, BINARY, &json!({})).assert_error(422, 422);
+    gw.post(
+        &path,
+        BINARY,
+        &json!({"records": [{"value": "not base64!"}]}),
+    )
+    .assert_error(400, 400);
+    gw.request(
+        "POST",
+        &path,
+        &[("Content-Type", BINARY)],
+        Some(b"{\"records\": [".as_slice()),
+    )
+    .assert_error(400, 400);
+    gw.request("POST", &path, &[("Content-Type", "text/plain")], Some(b"x"))
+        .assert_error(415, 415);
+    gw.post(
+        &path,
+        "application/vnd.kafka.avro.v2+json",
+        &json!({"value_schema": "{\"type\": \"int\"}", "records": [{"value": 12}]}),
+    )
+    .assert_error(415, 415);
+    gw.request("GET", "/topics", &[("Accept", "text/html")], None)
+        .assert_error(406, 406);
+    gw.get("/no/such/path").assert_error(404, 404);
+    gw.request("DELETE", "/topics", &[], None)
+        .assert_error(405, 405);
+
+    // Nothing bad reached the topic.
+    let offsets = gw.get(&format!("{path}/partitions/0/offsets")).json();
+    assert_eq!(offsets["beginning_offset"], 0);
+}
+
+#[test]
+fn a_body_over_the_limit_is_413() {
+    let gw = TestGateway::start_with(&[
+        &format!("--bootstrap.servers={}", env().broker.bootstrap),
+        "--request.body.max.bytes=1024",
+    ]);
+    let topic = create_topic(1);
+    let big = b64_encode(&vec![b'x'; 2048]);
+    gw.post(
+        &format!("/topics/{topic}"),
+        BINARY,
+        &json!({"records": [{"value": big}]}),
+    )
+    .assert_error(413, 413);
+}
+
+#[test]
+fn accept_negotiation() {
+    let gw = &env().gateway;
+    let r = gw.request("GET", "/brokers", &[("Accept", "application/json")], None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let r = gw.request(
+        "GET",
+        "/brokers",
+        &[(
+            "Accept",
+            "application/vnd.kafka.v2+json; q=0.9, application/json; q=0.5",
+        )],
+        None,
+    );
+    assert_eq!(r.header("content-type"), Some(V2));
+    let r = gw.request("GET", "/brokers", &[("Accept", "*/*")], None);
+    assert_eq!(r.header("content-type"), Some(V2));
+}
