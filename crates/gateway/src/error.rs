@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(ApiError::from(auth).error_code, 40301);
         let retriable = wire::Error::broker(ResponseError::NotLeaderOrFollower, "Produce");
         assert_eq!(ApiError::from(retriable).error_code, 50003);
-        let fatal = wire::Error::broker(ResponseError::CorruptMessage, "Produce");
+        let fatal = wire::Error::broker(ResponseError::RecordListTooLarge, "Produce");
         assert_eq!(ApiError::from(fatal).error_code, 50002);
         let unknown = wire::Error::UnknownTopic("x".into());
         assert_eq!(ApiError::from(unknown).error_code, 40401);

@@ -194,7 +194,7 @@ fn parse_accept(header: &str) -> Vec<MediaRange> {
         .filter_map(|entry| {
             let mut parts = entry.split(';');
             let essence = parts.next()?.trim().to_ascii_lowercase();
-            if essence.is_empty() {
+            if essence != "*" && !essence.contains('/') {
                 return None;
             }
             let mut q = 1.0f32;
