@@ -242,3 +242,144 @@ pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// A chunked (streaming) request: the request body is written by a
+/// background thread from `chunks`, while the caller reads the response as
+/// it arrives.
+#[derive(Debug)]
+pub struct StreamingRequest {
+    reader: std::io::BufReader<TcpStream>,
+    /// Status code of the response.
+    pub status: u16,
+    /// Response headers (names lower-cased).
+    pub headers: Vec<(String, String)>,
+    writer: Option<thread::JoinHandle<usize>>,
+    written: Arc<std::sync::atomic::AtomicUsize>,
+    chunk_left: usize,
+    done: bool,
+}
+
+impl StreamingRequest {
+    /// Starts `POST path` with `Transfer-Encoding: chunked`, writing each
+    /// item of `chunks` as one chunk; waits for the response head.
+    pub fn post<I>(addr: SocketAddr, path: &str, content_type: &str, chunks: I) -> StreamingRequest
+    where
+        I: IntoIterator<Item = Vec<u8>> + Send + 'static,
+        I::IntoIter: Send,
+    {
+        let stream = TcpStream::connect(addr).expect("connect to gateway");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .expect("timeout");
+        let mut write_half = stream.try_clone().expect("clone socket");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        );
+        write_half.write_all(head.as_bytes()).expect("write head");
+        let written = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = written.clone();
+        let writer = thread::spawn(move || {
+            let mut n = 0;
+            for chunk in chunks {
+                if chunk.is_empty() {
+                    continue;
+                }
+                let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+                framed.extend_from_slice(&chunk);
+                framed.extend_from_slice(b"\r\n");
+                if write_half.write_all(&framed).is_err() {
+                    return n;
+                }
+                n += 1;
+                counter.store(n, std::sync::atomic::Ordering::SeqCst);
+            }
+            let _ = write_half.write_all(b"0\r\n\r\n");
+            n
+        });
+        let mut reader = std::io::BufReader::new(stream);
+        let mut status = 0;
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut reader, &mut line).expect("read head");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if status == 0 {
+                status = line
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+            } else if let Some((n, v)) = line.split_once(':') {
+                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        StreamingRequest {
+            reader,
+            status,
+            headers,
+            writer: Some(writer),
+            written,
+            chunk_left: 0,
+            done: false,
+        }
+    }
+
+    /// How many chunks the writer has written so far.
+    pub fn chunks_written(&self) -> usize {
+        self.written.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The next line of the (chunked) response body, without its newline;
+    /// `None` at the end.
+    pub fn next_line(&mut self) -> Option<String> {
+        let mut line = Vec::new();
+        loop {
+            let byte = self.next_byte()?;
+            if byte == b'\n' {
+                return Some(String::from_utf8_lossy(&line).into_owned());
+            }
+            line.push(byte);
+        }
+    }
+
+    fn next_byte(&mut self) -> Option<u8> {
+        use std::io::BufRead as _;
+        if self.done {
+            return None;
+        }
+        if self.chunk_left == 0 {
+            let mut size = String::new();
+            self.reader.read_line(&mut size).ok()?;
+            if size.trim().is_empty() {
+                size.clear();
+                self.reader.read_line(&mut size).ok()?;
+            }
+            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            if n == 0 {
+                self.done = true;
+                return None;
+            }
+            self.chunk_left = n;
+        }
+        let mut b = [0u8; 1];
+        self.reader.read_exact(&mut b).ok()?;
+        self.chunk_left -= 1;
+        if self.chunk_left == 0 {
+            let mut crlf = [0u8; 2];
+            self.reader.read_exact(&mut crlf).ok()?;
+        }
+        Some(b[0])
+    }
+
+    /// Waits for the writer; returns how many chunks it wrote.
+    pub fn finish_writing(&mut self) -> usize {
+        self.writer
+            .take()
+            .map(|w| w.join().expect("writer thread"))
+            .unwrap_or_else(|| self.chunks_written())
+    }
+}

@@ -54,3 +54,30 @@ pub fn no_content() -> Response {
 pub fn error(error: &ApiError, content_type: &str) -> Response {
     json_bytes(error.status, content_type, error.body())
 }
+
+/// A streaming body fed through a bounded channel: each `Bytes` sent is one
+/// chunk; the body ends when every sender is dropped.
+pub fn channel(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+    (tx, ChannelBody { rx }.boxed())
+}
+
+/// See [`channel`].
+#[derive(Debug)]
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        self.rx
+            .poll_recv(cx)
+            .map(|next| next.map(|bytes| Ok(http_body::Frame::data(bytes))))
+    }
+}

@@ -5,10 +5,10 @@ use http::StatusCode;
 
 use crate::app::Gateway;
 use crate::error::ApiError;
-use crate::negotiate::{JSON, V2_JSON};
+use crate::negotiate::V2_JSON;
 use crate::request::Request;
 use crate::response::{self, Response};
-use crate::v2;
+use crate::{v2, v3};
 
 /// Serves one request.
 pub async fn dispatch(gateway: &Gateway, request: Request) -> Response {
@@ -19,11 +19,11 @@ pub async fn dispatch(gateway: &Gateway, request: Request) -> Response {
         Some("topics" | "brokers" | "consumers") if config.api_v2_enable => {
             v2::dispatch(gateway, request).await
         }
-        Some("v3") if config.api_v3_enable => not_found(JSON),
+        Some("v3") if config.api_v3_enable => v3::dispatch(gateway, request, 1).await,
         Some("kafka")
             if config.api_v3_enable && request.segments.get(1).is_some_and(|s| s == "v3") =>
         {
-            not_found(JSON)
+            v3::dispatch(gateway, request, 2).await
         }
         _ => not_found(V2_JSON),
     }

@@ -1,0 +1,107 @@
+//! The REST v3 API under `/v3/...` and `/kafka/v3/...`: one module per
+//! resource, dispatched from [`dispatch`].
+//!
+//! Every path below `/clusters/{cluster_id}` checks the cluster id against
+//! the cluster's real one (404 "Cluster X cannot be found." otherwise).
+//!
+//! # References
+//! - Confluent REST Proxy API reference, "REST Proxy API v3"
+
+pub mod clusters;
+pub mod records;
+pub mod topics;
+
+use http::{Method, StatusCode};
+
+use crate::app::Gateway;
+use crate::error::{ApiError, ApiResult};
+use crate::negotiate::JSON;
+use crate::request::Request;
+use crate::resource::Links;
+use crate::response::{self, Response};
+
+/// A v3 request with its cluster resolved.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// Shared state.
+    pub gateway: &'a Gateway,
+    /// Link builder for the cluster.
+    pub links: Links,
+}
+
+/// Serves a v3 request; `prefix_len` is 1 for `/v3`, 2 for `/kafka/v3`.
+pub async fn dispatch(gateway: &Gateway, mut request: Request, prefix_len: usize) -> Response {
+    match route(gateway, &mut request, prefix_len).await {
+        Ok(response) => response,
+        Err(e) => response::error(&e, JSON),
+    }
+}
+
+async fn route(gateway: &Gateway, request: &mut Request, prefix_len: usize) -> ApiResult<Response> {
+    let prefix = if prefix_len == 2 { "/kafka/v3" } else { "/v3" };
+    let api_base = format!("{}{prefix}", request.base_url);
+    let segments: Vec<String> = request.segments[prefix_len..].to_vec();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method.clone();
+    match segments.as_slice() {
+        ["clusters"] if method == Method::GET => {
+            let cluster_id = cluster_id(gateway).await?;
+            let links = Links::new(api_base, cluster_id);
+            let ctx = Context { gateway, links };
+            clusters::list(&ctx).await
+        }
+        ["clusters"] => Err(ApiError::method_not_allowed()),
+        ["clusters", id, rest @ ..] => {
+            let actual = cluster_id(gateway).await?;
+            if *id != actual {
+                return Err(ApiError::not_found(format!(
+                    "Cluster {id} cannot be found."
+                )));
+            }
+            let ctx = Context {
+                gateway,
+                links: Links::new(api_base, actual),
+            };
+            cluster_route(&ctx, request, &method, rest).await
+        }
+        _ => Err(ApiError::not_found("HTTP 404 Not Found")),
+    }
+}
+
+async fn cluster_route(
+    ctx: &Context<'_>,
+    request: &mut Request,
+    method: &Method,
+    rest: &[&str],
+) -> ApiResult<Response> {
+    match (rest, method) {
+        ([], &Method::GET) => clusters::get(ctx).await,
+        (["topics"], &Method::GET) => topics::list(ctx).await,
+        (["topics", topic], &Method::GET) => topics::get(ctx, topic).await,
+        (["topics", topic, "records"], &Method::POST) => {
+            records::produce(ctx, request, topic).await
+        }
+        ([] | ["topics"] | ["topics", _] | ["topics", _, "records"], _) => {
+            Err(ApiError::method_not_allowed())
+        }
+        _ => Err(ApiError::not_found("HTTP 404 Not Found")),
+    }
+}
+
+/// The cluster's id, from the metadata.
+pub async fn cluster_id(gateway: &Gateway) -> ApiResult<String> {
+    let client = gateway.client().await?;
+    let mut metadata = client.cached_metadata();
+    if metadata.cluster_id.is_none() {
+        metadata = client.refresh_metadata().await?;
+    }
+    metadata
+        .cluster_id
+        .clone()
+        .ok_or_else(|| ApiError::kafka("The Kafka cluster did not report a cluster id."))
+}
+
+/// A `200 OK` JSON response.
+pub fn ok(body: &serde_json::Value) -> ApiResult<Response> {
+    Ok(response::json(StatusCode::OK, JSON, body))
+}

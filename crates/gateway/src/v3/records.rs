@@ -1,0 +1,640 @@
+//! v3 produce: `POST /clusters/{cluster_id}/topics/{topic_name}/records`.
+//!
+//! The body is a stream of concatenated JSON records; the answer is one
+//! delivery report per record, in the same order. With a `Content-Length`
+//! body every report is collected and sent at once; with
+//! `Transfer-Encoding: chunked` the gateway streams: each report is written
+//! as soon as its record is acknowledged, a bad record gets its own error
+//! report and the stream goes on, and when [`MAX_UNACKNOWLEDGED`] records
+//! wait for their reports the gateway stops reading the request, so a slow
+//! reader of reports slows the sender down instead of growing a buffer.
+//! `streaming.connection.max.duration.ms` bounds a stream: after it, no
+//! more records are read; the reports of those already read are still sent
+//! (for at most `streaming.connection.max.duration.grace.period.ms`).
+//!
+//! # References
+//! - Confluent REST Proxy API reference, "Records (v3)"
+
+use std::borrow::Cow;
+
+use bytes::{Buf as _, Bytes, BytesMut};
+use http::header::TRANSFER_ENCODING;
+use http::StatusCode;
+use http_body_util::BodyExt as _;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use wire::producer::{DeliveryFuture, Producer, ProducerRecord};
+use wire::Header;
+
+use crate::error::{ApiError, ApiResult};
+use crate::format::binary;
+use crate::negotiate::{self, JSON};
+use crate::request::{Request, RequestBody};
+use crate::response::{self, Response};
+use crate::timestamp;
+use crate::v3::topics::v3_topic_not_found;
+use crate::v3::Context;
+
+/// Records read from a stream whose reports have not been written yet;
+/// past this the gateway stops reading the request.
+pub const MAX_UNACKNOWLEDGED: usize = 4096;
+
+/// One record of the request.
+#[derive(Debug, Deserialize)]
+struct RecordIn<'a> {
+    #[serde(default)]
+    partition_id: Option<i32>,
+    #[serde(borrow, default)]
+    headers: Option<Vec<HeaderIn<'a>>>,
+    #[serde(borrow, default)]
+    key: Option<DataIn<'a>>,
+    #[serde(borrow, default)]
+    value: Option<DataIn<'a>>,
+    #[serde(borrow, default)]
+    timestamp: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Deserialize)]
+struct HeaderIn<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+/// A key or value: `{"type": "BINARY"|"JSON"|"STRING", "data": ...}` (the
+/// schema fields belong to the schema-registry forms).
+#[derive(Debug, Deserialize)]
+struct DataIn<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    subject: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    subject_name_strategy: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    schema_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    schema_version: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    schema: Option<&'a RawValue>,
+}
+
+/// The serialised type of a key or value, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataType {
+    Binary,
+    Json,
+    String,
+}
+
+impl DataType {
+    fn name(self) -> &'static str {
+        match self {
+            DataType::Binary => "BINARY",
+            DataType::Json => "JSON",
+            DataType::String => "STRING",
+        }
+    }
+}
+
+/// A decoded key or value.
+#[derive(Debug)]
+struct Data {
+    kind: DataType,
+    bytes: Option<Bytes>,
+}
+
+impl Data {
+    fn report(&self) -> serde_json::Value {
+        serde_json::json!({
+            "type": self.kind.name(),
+            "size": self.bytes.as_ref().map_or(0, Bytes::len),
+        })
+    }
+}
+
+/// A record ready to send, with what its report says about key and value.
+#[derive(Debug)]
+struct Prepared {
+    record: ProducerRecord,
+    key: Option<Data>,
+    value: Option<Data>,
+}
+
+/// A record handed to the producer (or refused), waiting for its report.
+#[derive(Debug)]
+enum Pending {
+    Sent {
+        delivery: DeliveryFuture,
+        key: Option<Data>,
+        value: Option<Data>,
+    },
+    Failed(ApiError),
+}
+
+/// Serves the endpoint.
+pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> ApiResult<Response> {
+    if !negotiate::is_json(request.content_type()) {
+        return Err(ApiError::unsupported_media_type(
+            "HTTP 415 Unsupported Media Type",
+        ));
+    }
+    let client = ctx.gateway.client().await?;
+    let metadata = client.topic(topic).await.map_err(|e| match e {
+        wire::Error::UnknownTopic(t) => v3_topic_not_found(&t),
+        other => ApiError::from(other),
+    })?;
+    let partitions = metadata.partitions.len() as i32;
+    let producer = ctx.gateway.producer().await?.clone();
+    let streaming = request
+        .header(TRANSFER_ENCODING)
+        .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
+    let limit = usize::try_from(ctx.gateway.config().request_body_max_bytes).unwrap_or(usize::MAX);
+    let target = Target {
+        cluster_id: ctx.links.cluster_id().to_owned(),
+        topic: topic.to_owned(),
+        partitions,
+    };
+
+    if !streaming {
+        let body = request.body().await?;
+        let mut stream = JsonStream::new(RequestBody::Full(body), limit);
+        let mut pending = Vec::new();
+        while let Some(raw) = stream.next().await.transpose() {
+            match raw {
+                Ok(raw) => pending.push(send(&producer, &target, &raw).await),
+                Err(e) => {
+                    pending.push(Pending::Failed(e));
+                    break;
+                }
+            }
+        }
+        if pending.is_empty() {
+            return Err(empty_body());
+        }
+        let mut out = Vec::with_capacity(pending.len() * 256);
+        for p in pending {
+            out.extend_from_slice(&report(&target, p).await);
+        }
+        return Ok(response::json_bytes(StatusCode::OK, JSON, out));
+    }
+
+    let Some(body) = request.take_body() else {
+        return Err(empty_body());
+    };
+    let mut stream = JsonStream::new(body, limit);
+    // The first record decides between an error status (an empty body) and
+    // a 200 stream of reports.
+    let first = match stream.next().await {
+        Ok(Some(raw)) => Ok(raw),
+        Ok(None) => return Err(empty_body()),
+        Err(e) => Err(e),
+    };
+    let config = ctx.gateway.config();
+    let max_duration = config.streaming_connection_max_duration;
+    let grace = config.streaming_connection_max_duration_grace_period;
+    let (pending_tx, pending_rx) = mpsc::channel::<Pending>(MAX_UNACKNOWLEDGED);
+    let (chunks_tx, body) = response::channel(64);
+    let started = Instant::now();
+    let reader_target = target.clone();
+    tokio::spawn(async move {
+        let deadline = started + max_duration;
+        let mut next = Some(first);
+        loop {
+            let item = match next.take() {
+                Some(item) => item,
+                None => match tokio::time::timeout_at(deadline, stream.next()).await {
+                    Err(_) => break,
+                    Ok(Ok(Some(raw))) => Ok(raw),
+                    Ok(Ok(None)) => break,
+                    Ok(Err(e)) => Err(e),
+                },
+            };
+            let (pending, fatal) = match item {
+                Ok(raw) => (send(&producer, &reader_target, &raw).await, false),
+                Err(e) => (Pending::Failed(e), true),
+            };
+            if pending_tx.send(pending).await.is_err() || fatal {
+                break;
+            }
+        }
+    });
+    tokio::spawn(write_reports(
+        target,
+        pending_rx,
+        chunks_tx,
+        started + max_duration + grace,
+    ));
+    let mut response = http::Response::new(body);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(JSON),
+    );
+    Ok(response)
+}
+
+/// Writes reports in order as deliveries complete, until the reader is done
+/// or the hard deadline passes.
+async fn write_reports(
+    target: Target,
+    mut pending: mpsc::Receiver<Pending>,
+    chunks: mpsc::Sender<Bytes>,
+    hard_deadline: Instant,
+) {
+    loop {
+        let next = match tokio::time::timeout_at(hard_deadline, pending.recv()).await {
+            Ok(Some(p)) => p,
+            Ok(None) | Err(_) => return,
+        };
+        let report = match tokio::time::timeout_at(hard_deadline, report(&target, next)).await {
+            Ok(r) => r,
+            Err(_) => return,
+        };
+        if chunks.send(report).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Where records go.
+#[derive(Debug, Clone)]
+struct Target {
+    cluster_id: String,
+    topic: String,
+    partitions: i32,
+}
+
+fn empty_body() -> ApiError {
+    ApiError::unprocessable("Payload error. Request body is empty. Data is required.")
+}
+
+/// Decodes one record and hands it to the producer.
+async fn send(producer: &Producer, target: &Target, raw: &[u8]) -> Pending {
+    let prepared = match prepare(raw, target) {
+        Ok(p) => p,
+        Err(e) => return Pending::Failed(e),
+    };
+    match producer.send(prepared.record).await {
+        Ok(delivery) => Pending::Sent {
+            delivery,
+            key: prepared.key,
+            value: prepared.value,
+        },
+        Err(e) => Pending::Failed(delivery_error(&e)),
+    }
+}
+
+/// The report of one record, followed by a newline.
+async fn report(target: &Target, pending: Pending) -> Bytes {
+    let value = match pending {
+        Pending::Failed(e) => error_report(&e),
+        Pending::Sent {
+            delivery,
+            key,
+            value,
+        } => match delivery.wait().await {
+            Ok(meta) => {
+                let mut report = serde_json::json!({
+                    "error_code": 200,
+                    "cluster_id": target.cluster_id,
+                    "topic_name": target.topic,
+                    "partition_id": meta.partition,
+                    "offset": meta.offset,
+                    "timestamp": timestamp::format_millis(meta.timestamp),
+                });
+                if let Some(key) = key {
+                    report["key"] = key.report();
+                }
+                if let Some(value) = value {
+                    report["value"] = value.report();
+                }
+                report
+            }
+            Err(e) => error_report(&delivery_error(&e)),
+        },
+    };
+    let mut out = serde_json::to_vec(&value).unwrap_or_default();
+    out.push(b'\n');
+    Bytes::from(out)
+}
+
+fn error_report(e: &ApiError) -> serde_json::Value {
+    serde_json::json!({ "error_code": e.error_code, "message": e.message })
+}
+
+/// A delivery failure as a report error: 404/40403 for unknown partitions,
+/// 413 for records over the size limit, Kafka errors as 5000x.
+fn delivery_error(e: &wire::Error) -> ApiError {
+    match e {
+        wire::Error::UnknownPartition { .. } => ApiError::new(
+            StatusCode::NOT_FOUND,
+            40403,
+            "This server does not host this topic-partition.",
+        ),
+        wire::Error::RecordTooLarge { .. } => ApiError::plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request included a message larger than the maximum message size \
+                 the server can accept: {e}"
+            ),
+        ),
+        other => ApiError::from(other),
+    }
+}
+
+/// Parses and decodes one record (400 for anything undecodable).
+fn prepare(raw: &[u8], target: &Target) -> ApiResult<Prepared> {
+    if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(
+            "Bad Request: a record must be a JSON object.",
+        ));
+    }
+    let record: RecordIn<'_> = serde_json::from_slice(raw)
+        .map_err(|e| ApiError::bad_request(format!("Bad Request: {e}")))?;
+    if let Some(p) = record.partition_id {
+        if p < 0 || p >= target.partitions {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                40403,
+                "This server does not host this topic-partition.",
+            ));
+        }
+    }
+    let key = record.key.map(|k| decode_data(k, "key")).transpose()?;
+    let value = record.value.map(|v| decode_data(v, "value")).transpose()?;
+    let mut headers = Vec::new();
+    for header in record.headers.into_iter().flatten() {
+        let value = match header.value {
+            None => None,
+            Some(raw) if raw.get() == "null" => None,
+            Some(raw) => {
+                let mut out = Vec::new();
+                binary::decode_into(raw, &mut out, "header value").map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "Bad Request: the value of header {} is not a base64 string.",
+                        header.name
+                    ))
+                })?;
+                Some(Bytes::from(out))
+            }
+        };
+        headers.push(Header::new(header.name.into_owned(), value));
+    }
+    let timestamp = match record.timestamp {
+        None => None,
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw) => Some(parse_timestamp(raw)?),
+    };
+    Ok(Prepared {
+        record: ProducerRecord {
+            topic: target.topic.clone(),
+            partition: record.partition_id,
+            key: key.as_ref().and_then(|k| k.bytes.clone()),
+            value: value.as_ref().and_then(|v| v.bytes.clone()),
+            headers,
+            timestamp,
+        },
+        key,
+        value,
+    })
+}
+
+/// A timestamp: an RFC 3339 string, or milliseconds since the epoch.
+fn parse_timestamp(raw: &RawValue) -> ApiResult<i64> {
+    let bad = || {
+        ApiError::bad_request(format!(
+            "Bad Request: timestamp={} is not an RFC 3339 date-time.",
+            raw.get()
+        ))
+    };
+    match serde_json::from_str::<serde_json::Value>(raw.get()).map_err(|_| bad())? {
+        serde_json::Value::String(s) => timestamp::parse_millis(&s).ok_or_else(bad),
+        serde_json::Value::Number(n) => n.as_i64().ok_or_else(bad),
+        _ => Err(bad()),
+    }
+}
+
+fn decode_data(data: DataIn<'_>, what: &str) -> ApiResult<Data> {
+    let schema_form = data.subject.is_some()
+        || data.subject_name_strategy.is_some()
+        || data.schema_id.is_some()
+        || data.schema_version.is_some()
+        || data.schema.is_some();
+    let kind = match data.kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("BINARY") if !schema_form => DataType::Binary,
+        Some("JSON") if !schema_form => DataType::Json,
+        Some("STRING") if !schema_form => DataType::String,
+        Some("AVRO" | "PROTOBUF" | "JSONSCHEMA") | None => {
+            return Err(ApiError::bad_request(format!(
+                "Bad Request: the {what} uses a schema-registry format, which this gateway \
+                 does not support yet; use type BINARY, JSON or STRING."
+            )))
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Bad Request: {what} type {other} is not one of BINARY, JSON, STRING."
+            )))
+        }
+    };
+    let raw = match data.data {
+        None => None,
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw) => Some(raw),
+    };
+    let bytes = match (kind, raw) {
+        (_, None) => None,
+        (DataType::Binary, Some(raw)) => {
+            let mut out = Vec::new();
+            binary::decode_into(raw, &mut out, what).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "Bad Request: data={} is not a base64 string.",
+                    raw.get()
+                ))
+            })?;
+            Some(Bytes::from(out))
+        }
+        (DataType::Json, Some(raw)) => {
+            let mut out = Vec::new();
+            crate::format::json::decode_into(raw, &mut out, what)?;
+            Some(Bytes::from(out))
+        }
+        (DataType::String, Some(raw)) => {
+            let text: String = serde_json::from_str(raw.get()).map_err(|_| {
+                ApiError::bad_request(format!("Bad Request: data={} is not a string.", raw.get()))
+            })?;
+            Some(Bytes::from(text))
+        }
+    };
+    Ok(Data { kind, bytes })
+}
+
+/// Splits a body into top-level JSON values as bytes arrive.
+#[derive(Debug)]
+struct JsonStream {
+    body: Option<RequestBody>,
+    buf: BytesMut,
+    max_value: usize,
+}
+
+impl JsonStream {
+    fn new(body: RequestBody, max_value: usize) -> JsonStream {
+        JsonStream {
+            body: Some(body),
+            buf: BytesMut::new(),
+            max_value,
+        }
+    }
+
+    /// The next complete value; `None` at the end of the body. A syntax
+    /// error or a value over the limit ends the stream.
+    async fn next(&mut self) -> ApiResult<Option<Bytes>> {
+        loop {
+            let blank = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.buf.advance(blank);
+            if !self.buf.is_empty() {
+                let mut values = serde_json::Deserializer::from_slice(&self.buf)
+                    .into_iter::<serde::de::IgnoredAny>();
+                match values.next() {
+                    Some(Ok(_)) => {
+                        let end = values.byte_offset();
+                        return Ok(Some(self.buf.split_to(end).freeze()));
+                    }
+                    Some(Err(e)) if e.is_eof() => {}
+                    Some(Err(e)) => {
+                        return Err(ApiError::bad_request(format!(
+                            "Bad Request: the body is not a stream of JSON records: {e}"
+                        )))
+                    }
+                    None => {}
+                }
+                if self.buf.len() > self.max_value {
+                    return Err(ApiError::plain(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "The request included a message larger than the maximum message size \
+                         the server can accept.",
+                    ));
+                }
+            }
+            match self.body.as_mut() {
+                None => {
+                    return if self.buf.is_empty() {
+                        Ok(None)
+                    } else {
+                        self.buf.clear();
+                        Err(ApiError::bad_request(
+                            "Bad Request: the body ends inside a JSON record.",
+                        ))
+                    };
+                }
+                Some(RequestBody::Full(bytes)) => {
+                    let bytes = std::mem::take(bytes);
+                    self.buf.extend_from_slice(&bytes);
+                    self.body = None;
+                }
+                Some(RequestBody::Incoming(incoming)) => match incoming.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            self.buf.extend_from_slice(&data);
+                        }
+                    }
+                    Some(Err(e)) => {
+                        self.body = None;
+                        self.buf.clear();
+                        return Err(ApiError::bad_request(format!(
+                            "The request body could not be read: {e}"
+                        )));
+                    }
+                    None => self.body = None,
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            cluster_id: "c".into(),
+            topic: "t".into(),
+            partitions: 3,
+        }
+    }
+
+    #[tokio::test]
+    async fn splits_concatenated_json() {
+        let body = Bytes::from_static(b" {\"a\":1}{\"b\":[2]}\n {\"c\":\"}\"} ");
+        let mut s = JsonStream::new(RequestBody::Full(body), 1024);
+        assert_eq!(&s.next().await.unwrap().unwrap()[..], b"{\"a\":1}");
+        assert_eq!(&s.next().await.unwrap().unwrap()[..], b"{\"b\":[2]}");
+        assert_eq!(&s.next().await.unwrap().unwrap()[..], b"{\"c\":\"}\"}");
+        assert_eq!(s.next().await.unwrap(), None);
+
+        let mut s = JsonStream::new(RequestBody::Full(Bytes::from_static(b"{\"a\":")), 1024);
+        assert_eq!(s.next().await.unwrap_err().error_code, 400);
+        let mut s = JsonStream::new(RequestBody::Full(Bytes::from_static(b"{]")), 1024);
+        assert_eq!(s.next().await.unwrap_err().error_code, 400);
+        let big = Bytes::from(format!("{{\"a\":\"{}", "x".repeat(100)));
+        let mut s = JsonStream::new(RequestBody::Full(big), 10);
+        assert_eq!(s.next().await.unwrap_err().error_code, 413);
+    }
+
+    #[test]
+    fn spec_example_records() {
+        let p = prepare(
+            br#"{ "partition_id": 1, "headers": [ { "name": "Header-1", "value": "SGVhZGVyLTE=" }, { "name": "Header-2", "value": "SGVhZGVyLTI=" } ], "key": { "type": "BINARY", "data": "Zm9vYmFy" }, "value": { "type": "JSON", "data": { "foo": "bar" } }, "timestamp": "2021-02-05T19:14:42Z" }"#,
+            &target(),
+        )
+        .unwrap();
+        assert_eq!(p.record.partition, Some(1));
+        assert_eq!(p.record.key.as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(p.record.value.as_deref(), Some(&br#"{"foo":"bar"}"#[..]));
+        assert_eq!(p.record.timestamp, Some(1_612_552_482_000));
+        assert_eq!(p.record.headers.len(), 2);
+        assert_eq!(p.record.headers[0].value.as_deref(), Some(&b"Header-1"[..]));
+        assert_eq!(
+            p.key.unwrap().report(),
+            serde_json::json!({"type": "BINARY", "size": 6})
+        );
+
+        let p = prepare(
+            br#"{ "value": { "type": "STRING", "data": "My message" } }"#,
+            &target(),
+        )
+        .unwrap();
+        assert_eq!(p.record.value.as_deref(), Some(&b"My message"[..]));
+        assert!(p.key.is_none());
+    }
+
+    #[test]
+    fn bad_records() {
+        let code = |raw: &[u8]| prepare(raw, &target()).unwrap_err().error_code;
+        assert_eq!(code(br#"{"value": {"type": "BINARY", "data": 1}}"#), 400);
+        assert_eq!(code(br#"{"value": {"type": "BINARY", "data": "!!"}}"#), 400);
+        assert_eq!(code(br#"{"value": {"type": "STRING", "data": 1}}"#), 400);
+        assert_eq!(code(br#"{"value": {"type": "XML", "data": "a"}}"#), 400);
+        assert_eq!(
+            code(br#"{"key": {"schema_id": 1}, "value": {"data": null}}"#),
+            400
+        );
+        assert_eq!(code(br#"{"key": {"data": 1000}}"#), 400);
+        assert_eq!(
+            code(br#"{"partition_id": 3, "value": {"type": "STRING", "data": "x"}}"#),
+            40403
+        );
+        assert_eq!(code(br#"{"timestamp": "yesterday"}"#), 400);
+        assert_eq!(code(br#"[1]"#), 400);
+        assert_eq!(code(br#"{"headers": [{"name": "h", "value": "%%"}]}"#), 400);
+    }
+}

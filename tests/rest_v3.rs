@@ -1,0 +1,316 @@
+//! End-to-end tests of the REST v3 API over HTTP against the real test
+//! broker, including streaming produce.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use kafka_gateway_tests::gateway::{StreamingRequest, TestGateway};
+use kafka_gateway_tests::{b64_encode, b64_from_json, run_python, unique_topic, TestBroker};
+use serde_json::{json, Value};
+
+struct Env {
+    broker: TestBroker,
+    gateway: TestGateway,
+    cluster_id: String,
+}
+
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let broker = TestBroker::start();
+        let gateway = TestGateway::start(&broker.bootstrap);
+        let clusters = gateway.get("/v3/clusters").json();
+        let cluster_id = clusters["data"][0]["cluster_id"]
+            .as_str()
+            .expect("cluster id")
+            .to_owned();
+        Env {
+            broker,
+            gateway,
+            cluster_id,
+        }
+    })
+}
+
+fn create_topic(partitions: i32) -> String {
+    let topic = unique_topic("rest-v3");
+    let out = run_python(
+        "create_topic.py",
+        &[],
+        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": partitions}),
+    );
+    assert_eq!(out["ok"], true, "{out}");
+    topic
+}
+
+fn records_path(prefix: &str, topic: &str) -> String {
+    format!(
+        "{prefix}/clusters/{}/topics/{topic}/records",
+        env().cluster_id
+    )
+}
+
+#[test]
+fn clusters_under_both_prefixes() {
+    let gw = &env().gateway;
+    for prefix in ["/v3", "/kafka/v3"] {
+        let list = gw.get(&format!("{prefix}/clusters"));
+        assert_eq!(list.status, 200);
+        assert_eq!(list.header("content-type"), Some("application/json"));
+        let list = list.json();
+        assert_eq!(list["kind"], "KafkaClusterList");
+        assert_eq!(list["metadata"]["next"], Value::Null);
+        let base = format!("http://{}{prefix}", gw.addr);
+        assert_eq!(list["metadata"]["self"], format!("{base}/clusters"));
+        let cluster = &list["data"][0];
+        let id = cluster["cluster_id"].as_str().unwrap();
+        assert_eq!(cluster["kind"], "KafkaCluster");
+        assert_eq!(cluster["metadata"]["self"], format!("{base}/clusters/{id}"));
+        assert_eq!(
+            cluster["metadata"]["resource_name"],
+            format!("crn:///kafka={id}")
+        );
+        for link in [
+            "acls",
+            "brokers",
+            "broker_configs",
+            "consumer_groups",
+            "topics",
+            "partition_reassignments",
+        ] {
+            assert!(
+                cluster[link]["related"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{base}/clusters/{id}/")),
+                "{link}: {cluster}"
+            );
+        }
+        let one = gw.get(&format!("{prefix}/clusters/{id}")).json();
+        assert_eq!(&one, cluster);
+    }
+    let r = gw.get("/v3/clusters/no-such-cluster");
+    r.assert_error(404, 404);
+    assert_eq!(
+        r.json()["message"],
+        "Cluster no-such-cluster cannot be found."
+    );
+}
+
+#[test]
+fn topics_list_and_get() {
+    let gw = &env().gateway;
+    let topic = create_topic(2);
+    let id = &env().cluster_id;
+    let list = gw.get(&format!("/v3/clusters/{id}/topics")).json();
+    assert_eq!(list["kind"], "KafkaTopicList");
+    let t = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["topic_name"] == json!(topic))
+        .expect("topic listed")
+        .clone();
+    assert_eq!(t["kind"], "KafkaTopic");
+    assert_eq!(t["partitions_count"], 2);
+    assert_eq!(t["is_internal"], false);
+    assert!(t["replication_factor"].is_u64());
+    assert_eq!(
+        t["metadata"]["resource_name"],
+        format!("crn:///kafka={id}/topic={topic}")
+    );
+    let one = gw.get(&format!("/v3/clusters/{id}/topics/{topic}")).json();
+    assert_eq!(one, t);
+    gw.get(&format!(
+        "/v3/clusters/{id}/topics/{}",
+        unique_topic("none")
+    ))
+    .assert_error(404, 40403);
+}
+
+#[test]
+fn produce_one_record_as_the_spec_shows() {
+    let gw = &env().gateway;
+    let topic = create_topic(2);
+    let body = json!({ "partition_id": 1, "headers": [ { "name": "Header-1", "value": "SGVhZGVyLTE=" }, { "name": "Header-2", "value": "SGVhZGVyLTI=" } ], "key": { "type": "BINARY", "data": "Zm9vYmFy" }, "value": { "type": "JSON", "data": { "foo": "bar" } }, "timestamp": "2021-02-05T19:14:42Z" });
+    for prefix in ["/v3", "/kafka/v3"] {
+        let r = gw.post(&records_path(prefix, &topic), "application/json", &body);
+        assert_eq!(r.status, 200);
+        let report = r.json();
+        assert_eq!(report["error_code"], 200, "{report}");
+        assert_eq!(report["cluster_id"], json!(env().cluster_id));
+        assert_eq!(report["topic_name"], json!(topic));
+        assert_eq!(report["partition_id"], 1);
+        assert!(report["offset"].is_i64());
+        assert_eq!(report["timestamp"], "2021-02-05T19:14:42Z");
+        assert_eq!(report["key"], json!({"type": "BINARY", "size": 6}));
+        assert_eq!(report["value"], json!({"type": "JSON", "size": 13}));
+    }
+    let read = run_python(
+        "consume.py",
+        &[],
+        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": [1], "count": 2}),
+    );
+    let first = &read["records"][0];
+    assert_eq!(b64_from_json(&first["key"]).unwrap(), b"foobar");
+    assert_eq!(b64_from_json(&first["value"]).unwrap(), br#"{"foo":"bar"}"#);
+    assert_eq!(first["timestamp"], 1_612_552_482_000i64);
+    assert_eq!(
+        first["headers"],
+        json!([
+            ["Header-1", b64_encode(b"Header-1")],
+            ["Header-2", b64_encode(b"Header-2")]
+        ])
+    );
+}
+
+#[test]
+fn record_errors_and_request_errors() {
+    let gw = &env().gateway;
+    let topic = create_topic(1);
+    let path = records_path("/v3", &topic);
+    // A bad record is a 200 with the record's error.
+    let r = gw.post(
+        &path,
+        "application/json",
+        &json!({"value": {"type": "BINARY", "data": 1}}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["error_code"], 400);
+    assert_eq!(
+        r.json()["message"],
+        "Bad Request: data=1 is not a base64 string."
+    );
+    // Request errors.
+    gw.request(
+        "POST",
+        &path,
+        &[("Content-Type", "application/json")],
+        Some(b""),
+    )
+    .assert_error(422, 422);
+    gw.request("POST", &path, &[("Content-Type", "text/plain")], Some(b"x"))
+        .assert_error(415, 415);
+    gw.post(
+        &records_path("/v3", &unique_topic("none")),
+        "application/json",
+        &json!({"value": {"type": "STRING", "data": "x"}}),
+    )
+    .assert_error(404, 40403);
+    let r = gw.post(
+        &path,
+        "application/json",
+        &json!({"partition_id": 5, "value": {"type": "STRING", "data": "x"}}),
+    );
+    assert_eq!(r.json()["error_code"], 40403);
+}
+
+#[test]
+fn streaming_100k_records_in_order() {
+    const N: usize = 100_000;
+    let gw = &env().gateway;
+    let topic = create_topic(3);
+    // 1000 records per chunk, one bad record every 10,000.
+    let chunks = (0..N / 1000).map(|c| {
+        let mut chunk = Vec::new();
+        for i in c * 1000..(c + 1) * 1000 {
+            let record = if i % 10_000 == 5 {
+                json!({"value": {"type": "BINARY", "data": "not base64!"}})
+            } else {
+                json!({"key": {"type": "STRING", "data": format!("k{}", i % 13)},
+                       "value": {"type": "STRING", "data": format!("r{i}")}})
+            };
+            chunk.extend_from_slice(record.to_string().as_bytes());
+        }
+        chunk
+    });
+    let mut stream = StreamingRequest::post(
+        gw.addr,
+        &records_path("/v3", &topic),
+        "application/json",
+        chunks,
+    );
+    assert_eq!(stream.status, 200);
+    let mut next_offset = [0i64; 3];
+    let mut good = 0;
+    for i in 0..N {
+        let line = stream
+            .next_line()
+            .unwrap_or_else(|| panic!("report {i} missing"));
+        let report: Value = serde_json::from_str(&line).unwrap();
+        if i % 10_000 == 5 {
+            assert_eq!(report["error_code"], 400, "{report}");
+            continue;
+        }
+        assert_eq!(report["error_code"], 200, "{report}");
+        let p = report["partition_id"].as_u64().unwrap() as usize;
+        assert_eq!(report["offset"], next_offset[p], "report {i} in order");
+        next_offset[p] += 1;
+        assert_eq!(report["value"]["size"], format!("r{i}").len());
+        good += 1;
+    }
+    assert_eq!(stream.next_line(), None);
+    assert_eq!(stream.finish_writing(), N / 1000);
+    assert_eq!(good, N - N / 10_000);
+
+    let read = run_python(
+        "consume.py",
+        &[],
+        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": null,
+                "count": good, "timeout_s": 60}),
+    );
+    assert_eq!(read["timed_out"], false);
+    let records = read["records"].as_array().unwrap();
+    assert_eq!(records.len(), good);
+    let mut values: Vec<String> = records
+        .iter()
+        .map(|r| String::from_utf8(b64_from_json(&r["value"]).unwrap()).unwrap())
+        .collect();
+    values.sort();
+    values.dedup();
+    assert_eq!(values.len(), good, "every record exactly once");
+}
+
+#[test]
+fn a_slow_reader_of_reports_slows_the_sender() {
+    const CHUNKS: usize = 400;
+    const PER_CHUNK: usize = 100;
+    let gw = &env().gateway;
+    let topic = create_topic(1);
+    let payload = b64_encode(&[b'x'; 1024]);
+    let chunks = (0..CHUNKS).map(move |_| {
+        let record = json!({"value": {"type": "BINARY", "data": payload}}).to_string();
+        record.repeat(PER_CHUNK).into_bytes()
+    });
+    let mut stream = StreamingRequest::post(
+        gw.addr,
+        &records_path("/v3", &topic),
+        "application/json",
+        chunks,
+    );
+    // Nobody reads the reports: the writer must stall well before the end.
+    let started = Instant::now();
+    let mut last = 0;
+    while started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = stream.chunks_written();
+        if now == last && now > 0 {
+            break;
+        }
+        last = now;
+    }
+    let stalled_at = stream.chunks_written();
+    assert!(
+        stalled_at < CHUNKS,
+        "the sender was never held back ({stalled_at} of {CHUNKS} chunks written)"
+    );
+    // Reading the reports lets it finish, with every report in order.
+    for i in 0..CHUNKS * PER_CHUNK {
+        let line = stream
+            .next_line()
+            .unwrap_or_else(|| panic!("report {i} missing"));
+        let report: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(report["offset"], i as i64, "{report}");
+    }
+    assert_eq!(stream.finish_writing(), CHUNKS);
+}
