@@ -162,7 +162,7 @@ async fn librdkafka_consumes_what_wire_produced_in_every_codec() {
         let mut futures = Vec::new();
         for r in &want {
             let record = ProducerRecord {
-                topic: topic.clone(),
+                topic: topic.as_str().into(),
                 partition: Some(0),
                 key: r.key.clone(),
                 value: r.value.clone(),
@@ -222,7 +222,7 @@ async fn keyed_records_land_on_the_same_partitions_as_librdkafka() {
     let mut ours = Vec::new();
     for k in &keys {
         let record = ProducerRecord {
-            topic: topic.clone(),
+            topic: topic.as_str().into(),
             key: Some(Bytes::from(k.clone())),
             value: Some(Bytes::from_static(b"x")),
             ..ProducerRecord::default()
@@ -276,7 +276,7 @@ async fn producer_reports_ordered_offsets_and_nothing_is_lost_or_duplicated() {
     let mut futures = Vec::with_capacity(n);
     for i in 0..n {
         let record = ProducerRecord {
-            topic: topic.clone(),
+            topic: topic.as_str().into(),
             partition: Some((i % 3) as i32),
             value: Some(Bytes::from(format!("{i:08}"))),
             ..ProducerRecord::default()

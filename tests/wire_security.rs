@@ -132,7 +132,7 @@ async fn produce_and_read_back(client: &Client, prefix: &str, n: usize) {
     let mut futures = Vec::new();
     for value in &want {
         let record = ProducerRecord {
-            topic: topic.clone(),
+            topic: topic.as_str().into(),
             partition: Some(0),
             key: Some(Bytes::from_static(b"k")),
             value: Some(value.clone()),

@@ -13,21 +13,27 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Decodes the JSON string `raw` from base64, appending the bytes to `out`.
-pub fn decode_into(raw: &RawValue, out: &mut Vec<u8>, what: &str) -> ApiResult<()> {
+pub fn decode_into(
+    raw: &RawValue,
+    out: &mut Vec<u8>,
+    what: impl FnOnce() -> String,
+) -> ApiResult<()> {
     let text = raw.get();
-    let not_base64 = || {
+    let not_base64 = move || {
         ApiError::bad_request(format!(
-            "Failed to decode {what}: the binary format needs a base64 string"
+            "Failed to decode {}: the binary format needs a base64 string",
+            what()
         ))
     };
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .ok_or_else(not_base64)?;
+    let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+        return Err(not_base64());
+    };
     let result = if inner.contains('\\') {
         // A JSON encoder may have escaped `/` as `\/`.
-        let unescaped: String = serde_json::from_str(text).map_err(|_| not_base64())?;
-        LENIENT.decode_vec(unescaped.as_bytes(), out)
+        match serde_json::from_str::<String>(text) {
+            Ok(unescaped) => LENIENT.decode_vec(unescaped.as_bytes(), out),
+            Err(_) => return Err(not_base64()),
+        }
     } else {
         LENIENT.decode_vec(inner.as_bytes(), out)
     };
@@ -46,7 +52,7 @@ mod tests {
     fn decode(json: &str) -> ApiResult<Vec<u8>> {
         let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
         let mut out = b"prefix".to_vec();
-        decode_into(&raw, &mut out, "value")?;
+        decode_into(&raw, &mut out, || "value".into())?;
         Ok(out[6..].to_vec())
     }
 

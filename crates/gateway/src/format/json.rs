@@ -5,16 +5,16 @@ use serde_json::value::RawValue;
 use crate::error::{ApiError, ApiResult};
 
 /// Appends the compact form of the JSON value `raw` to `out`.
-pub fn decode_into(raw: &RawValue, out: &mut Vec<u8>, what: &str) -> ApiResult<()> {
+pub fn decode_into(raw: &RawValue, out: &mut Vec<u8>, what: impl Fn() -> String) -> ApiResult<()> {
     let text = raw.get();
     if is_compact(text) {
         out.extend_from_slice(text.as_bytes());
         return Ok(());
     }
     let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| ApiError::bad_request(format!("Failed to decode {what}: {e}")))?;
+        .map_err(|e| ApiError::bad_request(format!("Failed to decode {}: {e}", what())))?;
     serde_json::to_writer(&mut *out, &value)
-        .map_err(|e| ApiError::bad_request(format!("Failed to encode {what}: {e}")))
+        .map_err(|e| ApiError::bad_request(format!("Failed to encode {}: {e}", what())))
 }
 
 /// Whether JSON text has no whitespace outside strings (so it is already in
@@ -56,7 +56,7 @@ mod tests {
     fn decode(json: &str) -> String {
         let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
         let mut out = Vec::new();
-        decode_into(&raw, &mut out, "value").unwrap();
+        decode_into(&raw, &mut out, || "value".into()).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -43,7 +43,7 @@ impl Arena {
         &mut self,
         format: EmbeddedFormat,
         raw: Option<&RawValue>,
-        what: &str,
+        what: impl Fn() -> String,
     ) -> ApiResult<Slot> {
         let Some(raw) = raw else { return Ok(None) };
         if raw.get() == "null" {

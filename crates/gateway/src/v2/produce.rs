@@ -96,7 +96,7 @@ pub async fn produce(
         }
     }
 
-    let topic_name: String = topic.to_owned();
+    let topic_name: std::sync::Arc<str> = std::sync::Arc::from(topic);
     let mut pending: Vec<Result<DeliveryFuture, wire::Error>> = Vec::with_capacity(records.len());
     for record in records {
         let headers = record
@@ -190,15 +190,13 @@ fn decode(body: &[u8], format: EmbeddedFormat) -> ApiResult<(Arena, Vec<Decoded>
                 )));
             }
         }
-        let key = arena.decode(format, record.key, &format!("records[{i}].key"))?;
-        let value = arena.decode(format, record.value, &format!("records[{i}].value"))?;
+        let key = arena.decode(format, record.key, || format!("records[{i}].key"))?;
+        let value = arena.decode(format, record.value, || format!("records[{i}].value"))?;
         let mut headers = Vec::new();
         for (j, header) in record.headers.into_iter().flatten().enumerate() {
-            let value = arena.decode(
-                EmbeddedFormat::Binary,
-                header.value,
-                &format!("records[{i}].headers[{j}].value"),
-            )?;
+            let value = arena.decode(EmbeddedFormat::Binary, header.value, || {
+                format!("records[{i}].headers[{j}].value")
+            })?;
             headers.push((header.name, value));
         }
         decoded.push(Decoded {

@@ -109,15 +109,6 @@ struct Data {
     bytes: Option<Bytes>,
 }
 
-impl Data {
-    fn report(&self) -> serde_json::Value {
-        serde_json::json!({
-            "type": self.kind.name(),
-            "size": self.bytes.as_ref().map_or(0, Bytes::len),
-        })
-    }
-}
-
 /// A record ready to send, with what its report says about key and value.
 #[derive(Debug)]
 struct Prepared {
@@ -156,8 +147,9 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
         .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
     let limit = usize::try_from(ctx.gateway.config().request_body_max_bytes).unwrap_or(usize::MAX);
     let target = Target {
-        cluster_id: ctx.links.cluster_id().to_owned(),
-        topic: topic.to_owned(),
+        cluster_id_json: serde_json::Value::from(ctx.links.cluster_id()).to_string(),
+        topic_json: serde_json::Value::from(topic).to_string(),
+        topic: std::sync::Arc::from(topic),
         partitions,
     };
 
@@ -165,9 +157,9 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
         let body = request.body().await?;
         let mut stream = JsonStream::new(RequestBody::Full(body), limit);
         let mut pending = Vec::new();
-        while let Some(raw) = stream.next().await.transpose() {
-            match raw {
-                Ok(raw) => pending.push(send(&producer, &target, &raw).await),
+        while let Some(item) = stream.next_record(&target).await.transpose() {
+            match item {
+                Ok(prepared) => pending.push(send(&producer, prepared).await),
                 Err(e) => {
                     pending.push(Pending::Failed(e));
                     break;
@@ -190,7 +182,7 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
     let mut stream = JsonStream::new(body, limit);
     // The first record decides between an error status (an empty body) and
     // a 200 stream of reports.
-    let first = match stream.next().await {
+    let first = match stream.next_record(&target).await {
         Ok(Some(raw)) => Ok(raw),
         Ok(None) => return Err(empty_body()),
         Err(e) => Err(e),
@@ -208,7 +200,9 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
         loop {
             let item = match next.take() {
                 Some(item) => item,
-                None => match tokio::time::timeout_at(deadline, stream.next()).await {
+                None => match tokio::time::timeout_at(deadline, stream.next_record(&reader_target))
+                    .await
+                {
                     Err(_) => break,
                     Ok(Ok(Some(raw))) => Ok(raw),
                     Ok(Ok(None)) => break,
@@ -216,7 +210,7 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
                 },
             };
             let (pending, fatal) = match item {
-                Ok(raw) => (send(&producer, &reader_target, &raw).await, false),
+                Ok(prepared) => (send(&producer, prepared).await, false),
                 Err(e) => (Pending::Failed(e), true),
             };
             if pending_tx.send(pending).await.is_err() || fatal {
@@ -264,8 +258,11 @@ async fn write_reports(
 /// Where records go.
 #[derive(Debug, Clone)]
 struct Target {
-    cluster_id: String,
-    topic: String,
+    /// The cluster id as a JSON string.
+    cluster_id_json: String,
+    /// The topic name as a JSON string.
+    topic_json: String,
+    topic: std::sync::Arc<str>,
     partitions: i32,
 }
 
@@ -274,8 +271,8 @@ fn empty_body() -> ApiError {
 }
 
 /// Decodes one record and hands it to the producer.
-async fn send(producer: &Producer, target: &Target, raw: &[u8]) -> Pending {
-    let prepared = match prepare(raw, target) {
+async fn send(producer: &Producer, prepared: ApiResult<Prepared>) -> Pending {
+    let prepared = match prepared {
         Ok(p) => p,
         Err(e) => return Pending::Failed(e),
     };
@@ -291,40 +288,52 @@ async fn send(producer: &Producer, target: &Target, raw: &[u8]) -> Pending {
 
 /// The report of one record, followed by a newline.
 async fn report(target: &Target, pending: Pending) -> Bytes {
-    let value = match pending {
-        Pending::Failed(e) => error_report(&e),
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(256);
+    match pending {
+        Pending::Failed(e) => write_error(&mut out, &e),
         Pending::Sent {
             delivery,
             key,
             value,
         } => match delivery.wait().await {
             Ok(meta) => {
-                let mut report = serde_json::json!({
-                    "error_code": 200,
-                    "cluster_id": target.cluster_id,
-                    "topic_name": target.topic,
-                    "partition_id": meta.partition,
-                    "offset": meta.offset,
-                    "timestamp": timestamp::format_millis(meta.timestamp),
-                });
-                if let Some(key) = key {
-                    report["key"] = key.report();
+                let _ = write!(
+                    out,
+                    r#"{{"error_code":200,"cluster_id":{},"topic_name":{},"partition_id":{},"offset":{},"timestamp":"{}""#,
+                    target.cluster_id_json,
+                    target.topic_json,
+                    meta.partition,
+                    meta.offset,
+                    timestamp::format_millis(meta.timestamp),
+                );
+                for (name, data) in [("key", key), ("value", value)] {
+                    if let Some(data) = data {
+                        let _ = write!(
+                            out,
+                            r#","{name}":{{"type":"{}","size":{}}}"#,
+                            data.kind.name(),
+                            data.bytes.as_ref().map_or(0, Bytes::len)
+                        );
+                    }
                 }
-                if let Some(value) = value {
-                    report["value"] = value.report();
-                }
-                report
+                out.push('}');
             }
-            Err(e) => error_report(&delivery_error(&e)),
+            Err(e) => write_error(&mut out, &delivery_error(&e)),
         },
-    };
-    let mut out = serde_json::to_vec(&value).unwrap_or_default();
-    out.push(b'\n');
+    }
+    out.push('\n');
     Bytes::from(out)
 }
 
-fn error_report(e: &ApiError) -> serde_json::Value {
-    serde_json::json!({ "error_code": e.error_code, "message": e.message })
+fn write_error(out: &mut String, e: &ApiError) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        r#"{{"error_code":{},"message":{}}}"#,
+        e.error_code,
+        serde_json::Value::String(e.message.clone())
+    );
 }
 
 /// A delivery failure as a report error: 404/40403 for unknown partitions,
@@ -348,14 +357,22 @@ fn delivery_error(e: &wire::Error) -> ApiError {
 }
 
 /// Parses and decodes one record (400 for anything undecodable).
+#[cfg(test)]
 fn prepare(raw: &[u8], target: &Target) -> ApiResult<Prepared> {
     if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::bad_request(
-            "Bad Request: a record must be a JSON object.",
-        ));
+        return Err(not_an_object());
     }
     let record: RecordIn<'_> = serde_json::from_slice(raw)
         .map_err(|e| ApiError::bad_request(format!("Bad Request: {e}")))?;
+    prepare_record(record, target)
+}
+
+fn not_an_object() -> ApiError {
+    ApiError::bad_request("Bad Request: a record must be a JSON object.")
+}
+
+/// Decodes a parsed record.
+fn prepare_record(record: RecordIn<'_>, target: &Target) -> ApiResult<Prepared> {
     if let Some(p) = record.partition_id {
         if p < 0 || p >= target.partitions {
             return Err(ApiError::new(
@@ -374,7 +391,7 @@ fn prepare(raw: &[u8], target: &Target) -> ApiResult<Prepared> {
             Some(raw) if raw.get() == "null" => None,
             Some(raw) => {
                 let mut out = Vec::new();
-                binary::decode_into(raw, &mut out, "header value").map_err(|_| {
+                binary::decode_into(raw, &mut out, || "header value".into()).map_err(|_| {
                     ApiError::bad_request(format!(
                         "Bad Request: the value of header {} is not a base64 string.",
                         header.name
@@ -450,7 +467,7 @@ fn decode_data(data: DataIn<'_>, what: &str) -> ApiResult<Data> {
         (_, None) => None,
         (DataType::Binary, Some(raw)) => {
             let mut out = Vec::new();
-            binary::decode_into(raw, &mut out, what).map_err(|_| {
+            binary::decode_into(raw, &mut out, || what.to_owned()).map_err(|_| {
                 ApiError::bad_request(format!(
                     "Bad Request: data={} is not a base64 string.",
                     raw.get()
@@ -460,7 +477,7 @@ fn decode_data(data: DataIn<'_>, what: &str) -> ApiResult<Data> {
         }
         (DataType::Json, Some(raw)) => {
             let mut out = Vec::new();
-            crate::format::json::decode_into(raw, &mut out, what)?;
+            crate::format::json::decode_into(raw, &mut out, || what.to_owned())?;
             Some(Bytes::from(out))
         }
         (DataType::String, Some(raw)) => {
@@ -490,8 +507,118 @@ impl JsonStream {
         }
     }
 
-    /// The next complete value; `None` at the end of the body. A syntax
-    /// error or a value over the limit ends the stream.
+    /// The next record, parsed and decoded in one pass over its bytes: an
+    /// outer error ends the stream (bad JSON syntax, a record over the
+    /// limit), an inner one is that record's own error.
+    async fn next_record(&mut self, target: &Target) -> ApiResult<Option<ApiResult<Prepared>>> {
+        loop {
+            let blank = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.buf.advance(blank);
+            if let Some(&first) = self.buf.first() {
+                if first == b'{' {
+                    let mut records =
+                        serde_json::Deserializer::from_slice(&self.buf).into_iter::<RecordIn<'_>>();
+                    match records.next() {
+                        Some(Ok(record)) => {
+                            let end = records.byte_offset();
+                            let prepared = prepare_record(record, target);
+                            self.buf.advance(end);
+                            return Ok(Some(prepared));
+                        }
+                        Some(Err(e)) if e.is_eof() => {}
+                        Some(Err(e)) if e.is_data() => {
+                            // A well-formed value that is not a valid record:
+                            // skip it once it is complete.
+                            let message = format!("Bad Request: {e}");
+                            if let Some(end) = self.complete_value()? {
+                                self.buf.advance(end);
+                                return Ok(Some(Err(ApiError::bad_request(message))));
+                            }
+                        }
+                        Some(Err(e)) => return Err(syntax_error(&e)),
+                        None => {}
+                    }
+                } else if let Some(end) = self.complete_value()? {
+                    self.buf.advance(end);
+                    return Ok(Some(Err(not_an_object())));
+                }
+                self.check_size()?;
+            }
+            if !self.fill().await? {
+                return if self.buf.is_empty() {
+                    Ok(None)
+                } else {
+                    self.buf.clear();
+                    Err(ApiError::bad_request(
+                        "Bad Request: the body ends inside a JSON record.",
+                    ))
+                };
+            }
+        }
+    }
+
+    /// The length of the complete JSON value at the start of the buffer,
+    /// `None` if it is not complete yet.
+    fn complete_value(&self) -> ApiResult<Option<usize>> {
+        let mut values =
+            serde_json::Deserializer::from_slice(&self.buf).into_iter::<serde::de::IgnoredAny>();
+        match values.next() {
+            Some(Ok(_)) => Ok(Some(values.byte_offset())),
+            Some(Err(e)) if e.is_eof() => Ok(None),
+            Some(Err(e)) => Err(syntax_error(&e)),
+            None => Ok(None),
+        }
+    }
+
+    fn check_size(&self) -> ApiResult<()> {
+        if self.buf.len() > self.max_value {
+            return Err(ApiError::plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request included a message larger than the maximum message size \
+                 the server can accept.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads more of the body; `false` at its end.
+    async fn fill(&mut self) -> ApiResult<bool> {
+        match self.body.as_mut() {
+            None => Ok(false),
+            Some(RequestBody::Full(bytes)) => {
+                let bytes = std::mem::take(bytes);
+                self.buf.extend_from_slice(&bytes);
+                self.body = None;
+                Ok(true)
+            }
+            Some(RequestBody::Incoming(incoming)) => match incoming.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buf.extend_from_slice(&data);
+                    }
+                    Ok(true)
+                }
+                Some(Err(e)) => {
+                    self.body = None;
+                    self.buf.clear();
+                    Err(ApiError::bad_request(format!(
+                        "The request body could not be read: {e}"
+                    )))
+                }
+                None => {
+                    self.body = None;
+                    Ok(true)
+                }
+            },
+        }
+    }
+
+    /// The next complete value as bytes; `None` at the end of the body.
+    #[cfg(test)]
     async fn next(&mut self) -> ApiResult<Option<Bytes>> {
         loop {
             let blank = self
@@ -501,63 +628,29 @@ impl JsonStream {
                 .count();
             self.buf.advance(blank);
             if !self.buf.is_empty() {
-                let mut values = serde_json::Deserializer::from_slice(&self.buf)
-                    .into_iter::<serde::de::IgnoredAny>();
-                match values.next() {
-                    Some(Ok(_)) => {
-                        let end = values.byte_offset();
-                        return Ok(Some(self.buf.split_to(end).freeze()));
-                    }
-                    Some(Err(e)) if e.is_eof() => {}
-                    Some(Err(e)) => {
-                        return Err(ApiError::bad_request(format!(
-                            "Bad Request: the body is not a stream of JSON records: {e}"
-                        )))
-                    }
-                    None => {}
+                if let Some(end) = self.complete_value()? {
+                    return Ok(Some(self.buf.split_to(end).freeze()));
                 }
-                if self.buf.len() > self.max_value {
-                    return Err(ApiError::plain(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "The request included a message larger than the maximum message size \
-                         the server can accept.",
-                    ));
-                }
+                self.check_size()?;
             }
-            match self.body.as_mut() {
-                None => {
-                    return if self.buf.is_empty() {
-                        Ok(None)
-                    } else {
-                        self.buf.clear();
-                        Err(ApiError::bad_request(
-                            "Bad Request: the body ends inside a JSON record.",
-                        ))
-                    };
-                }
-                Some(RequestBody::Full(bytes)) => {
-                    let bytes = std::mem::take(bytes);
-                    self.buf.extend_from_slice(&bytes);
-                    self.body = None;
-                }
-                Some(RequestBody::Incoming(incoming)) => match incoming.frame().await {
-                    Some(Ok(frame)) => {
-                        if let Ok(data) = frame.into_data() {
-                            self.buf.extend_from_slice(&data);
-                        }
-                    }
-                    Some(Err(e)) => {
-                        self.body = None;
-                        self.buf.clear();
-                        return Err(ApiError::bad_request(format!(
-                            "The request body could not be read: {e}"
-                        )));
-                    }
-                    None => self.body = None,
-                },
+            if !self.fill().await? {
+                return if self.buf.is_empty() {
+                    Ok(None)
+                } else {
+                    self.buf.clear();
+                    Err(ApiError::bad_request(
+                        "Bad Request: the body ends inside a JSON record.",
+                    ))
+                };
             }
         }
     }
+}
+
+fn syntax_error(e: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(format!(
+        "Bad Request: the body is not a stream of JSON records: {e}"
+    ))
 }
 
 #[cfg(test)]
@@ -566,7 +659,8 @@ mod tests {
 
     fn target() -> Target {
         Target {
-            cluster_id: "c".into(),
+            cluster_id_json: r#""c""#.into(),
+            topic_json: r#""t""#.into(),
             topic: "t".into(),
             partitions: 3,
         }
@@ -590,6 +684,25 @@ mod tests {
         assert_eq!(s.next().await.unwrap_err().error_code, 413);
     }
 
+    #[tokio::test]
+    async fn records_after_a_bad_one_still_count() {
+        let body = Bytes::from_static(
+            br#"{"partition_id": "x"} [1] 7 {"value": {"type": "STRING", "data": "a"}}"#,
+        );
+        let mut s = JsonStream::new(RequestBody::Full(body), 1024);
+        let t = target();
+        for _ in 0..3 {
+            let e = s.next_record(&t).await.unwrap().unwrap().unwrap_err();
+            assert_eq!(e.error_code, 400);
+        }
+        let ok = s.next_record(&t).await.unwrap().unwrap().unwrap();
+        assert_eq!(ok.record.value.as_deref(), Some(&b"a"[..]));
+        assert!(s.next_record(&t).await.unwrap().is_none());
+
+        let mut s = JsonStream::new(RequestBody::Full(Bytes::from_static(b"{\"a\": ]")), 1024);
+        assert!(s.next_record(&t).await.is_err());
+    }
+
     #[test]
     fn spec_example_records() {
         let p = prepare(
@@ -603,9 +716,10 @@ mod tests {
         assert_eq!(p.record.timestamp, Some(1_612_552_482_000));
         assert_eq!(p.record.headers.len(), 2);
         assert_eq!(p.record.headers[0].value.as_deref(), Some(&b"Header-1"[..]));
+        let key = p.key.unwrap();
         assert_eq!(
-            p.key.unwrap().report(),
-            serde_json::json!({"type": "BINARY", "size": 6})
+            (key.kind, key.bytes.map(|b| b.len())),
+            (DataType::Binary, Some(6))
         );
 
         let p = prepare(

@@ -113,8 +113,9 @@ impl Default for ProducerConfig {
 /// A record to produce.
 #[derive(Debug, Clone, Default)]
 pub struct ProducerRecord {
-    /// Topic name.
-    pub topic: String,
+    /// Topic name (shared, so that a request's records do not each
+    /// allocate a copy).
+    pub topic: Arc<str>,
     /// Partition; `None` lets the partitioner choose.
     pub partition: Option<i32>,
     /// Key; `None` is a null key.
@@ -129,7 +130,7 @@ pub struct ProducerRecord {
 
 impl ProducerRecord {
     /// A record with a value and nothing else.
-    pub fn new(topic: impl Into<String>, value: impl Into<Bytes>) -> Self {
+    pub fn new(topic: impl Into<Arc<str>>, value: impl Into<Bytes>) -> Self {
         ProducerRecord {
             topic: topic.into(),
             value: Some(value.into()),
@@ -274,7 +275,7 @@ impl Producer {
             .client
             .cached_metadata()
             .topics
-            .get(&record.topic)
+            .get(&*record.topic)
             .cloned();
         let topic = match cached {
             Some(t) => t,
@@ -303,7 +304,7 @@ impl Producer {
             (Some(p), _) => {
                 if p < 0 || p >= partitions {
                     return Err(Error::UnknownPartition {
-                        topic: record.topic,
+                        topic: record.topic.to_string(),
                         partition: p,
                     });
                 }
