@@ -4,17 +4,28 @@
 
 /// Formats milliseconds since the epoch as RFC 3339 in UTC.
 pub fn format_millis(ms: i64) -> String {
+    let mut out = String::with_capacity(24);
+    write_millis(&mut out, ms);
+    out
+}
+
+/// Appends milliseconds since the epoch as RFC 3339 in UTC to `out`.
+pub fn write_millis(out: &mut String, ms: i64) {
+    use std::fmt::Write as _;
     let secs = ms.div_euclid(1000);
     let millis = ms.rem_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let (hh, mm, ss) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    if millis == 0 {
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+    let _ = if millis == 0 {
+        write!(out, "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{millis:03}Z")
-    }
+        write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{millis:03}Z"
+        )
+    };
 }
 
 /// Parses an RFC 3339 timestamp (`Z` or a `±hh:mm` offset, optional

@@ -40,6 +40,36 @@ pub fn decode_into(
     result.map_err(|_| not_base64())
 }
 
+/// Decodes the JSON string `raw` from base64 into `arena` and returns the
+/// bytes as a slice of it (records decoded one after another share the
+/// arena's allocation). `None` when `raw` is not a base64 string.
+pub fn decode_to_bytes(raw: &RawValue, arena: &mut bytes::BytesMut) -> Option<bytes::Bytes> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    let unescaped;
+    let input = if inner.contains('\\') {
+        unescaped = serde_json::from_str::<String>(text).ok()?;
+        unescaped.as_str()
+    } else {
+        inner
+    };
+    let estimate = base64::decoded_len_estimate(input.len());
+    if arena.capacity() < estimate {
+        arena.reserve(estimate.max(256 * 1024));
+    }
+    arena.resize(estimate, 0);
+    match LENIENT.decode_slice(input, &mut arena[..]) {
+        Ok(n) => {
+            arena.truncate(n);
+            Some(arena.split().freeze())
+        }
+        Err(_) => {
+            arena.clear();
+            None
+        }
+    }
+}
+
 /// Encodes bytes as a base64 string.
 pub fn encode(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
@@ -64,6 +94,21 @@ mod tests {
         assert_eq!(decode(r#""""#).unwrap(), b"");
         assert_eq!(decode(r#""Pz8\/""#).unwrap(), b"???");
         assert_eq!(encode(b"kafka"), "a2Fma2E=");
+    }
+
+    #[test]
+    fn arena_decoding() {
+        let mut arena = bytes::BytesMut::new();
+        let raw = |t: &str| -> Box<RawValue> { serde_json::from_str(t).unwrap() };
+        let a = decode_to_bytes(&raw(r#""a2V5""#), &mut arena).unwrap();
+        let b = decode_to_bytes(&raw(r#""Pz8\/""#), &mut arena).unwrap();
+        assert_eq!((&a[..], &b[..]), (&b"key"[..], &b"???"[..]));
+        assert!(decode_to_bytes(&raw(r#""!!""#), &mut arena).is_none());
+        assert!(decode_to_bytes(&raw("1"), &mut arena).is_none());
+        assert_eq!(
+            &decode_to_bytes(&raw(r#""""#), &mut arena).unwrap()[..],
+            b""
+        );
     }
 
     #[test]

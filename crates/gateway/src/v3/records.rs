@@ -109,12 +109,33 @@ struct Data {
     bytes: Option<Bytes>,
 }
 
+/// What a report says about a key or value: its type and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DataInfo {
+    kind: DataType,
+    size: usize,
+}
+
+impl Data {
+    /// Splits into the report's view and the bytes to send.
+    fn split(self) -> (DataInfo, Option<Bytes>) {
+        let size = self.bytes.as_ref().map_or(0, Bytes::len);
+        (
+            DataInfo {
+                kind: self.kind,
+                size,
+            },
+            self.bytes,
+        )
+    }
+}
+
 /// A record ready to send, with what its report says about key and value.
 #[derive(Debug)]
 struct Prepared {
     record: ProducerRecord,
-    key: Option<Data>,
-    value: Option<Data>,
+    key: Option<DataInfo>,
+    value: Option<DataInfo>,
 }
 
 /// A record handed to the producer (or refused), waiting for its report.
@@ -122,10 +143,20 @@ struct Prepared {
 enum Pending {
     Sent {
         delivery: DeliveryFuture,
-        key: Option<Data>,
-        value: Option<Data>,
+        key: Option<DataInfo>,
+        value: Option<DataInfo>,
     },
     Failed(ApiError),
+}
+
+impl Pending {
+    /// Whether the report can be written without waiting.
+    fn is_ready(&self) -> bool {
+        match self {
+            Pending::Failed(_) => true,
+            Pending::Sent { delivery, .. } => delivery.try_result().is_some(),
+        }
+    }
 }
 
 /// Serves the endpoint.
@@ -240,16 +271,35 @@ async fn write_reports(
     chunks: mpsc::Sender<Bytes>,
     hard_deadline: Instant,
 ) {
+    // Reports that are ready together go out in one chunk.
+    const CHUNK: usize = 32 * 1024;
+    let mut held = None;
     loop {
-        let next = match tokio::time::timeout_at(hard_deadline, pending.recv()).await {
-            Ok(Some(p)) => p,
-            Ok(None) | Err(_) => return,
+        let next = match held.take() {
+            Some(p) => p,
+            None => match tokio::time::timeout_at(hard_deadline, pending.recv()).await {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(_) => return,
+            },
         };
-        let report = match tokio::time::timeout_at(hard_deadline, report(&target, next)).await {
-            Ok(r) => r,
-            Err(_) => return,
-        };
-        if chunks.send(report).await.is_err() {
+        let mut out = String::with_capacity(CHUNK + 512);
+        if tokio::time::timeout_at(hard_deadline, write_report(&mut out, &target, next))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        while out.len() < CHUNK {
+            match pending.try_recv() {
+                Ok(p) if p.is_ready() => write_report(&mut out, &target, p).await,
+                Ok(p) => {
+                    held = Some(p);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        if chunks.send(Bytes::from(out)).await.is_err() {
             return;
         }
     }
@@ -288,10 +338,16 @@ async fn send(producer: &Producer, prepared: ApiResult<Prepared>) -> Pending {
 
 /// The report of one record, followed by a newline.
 async fn report(target: &Target, pending: Pending) -> Bytes {
-    use std::fmt::Write as _;
     let mut out = String::with_capacity(256);
+    write_report(&mut out, target, pending).await;
+    Bytes::from(out)
+}
+
+/// Appends the report of one record and a newline to `out`.
+async fn write_report(out: &mut String, target: &Target, pending: Pending) {
+    use std::fmt::Write as _;
     match pending {
-        Pending::Failed(e) => write_error(&mut out, &e),
+        Pending::Failed(e) => write_error(out, &e),
         Pending::Sent {
             delivery,
             key,
@@ -300,30 +356,27 @@ async fn report(target: &Target, pending: Pending) -> Bytes {
             Ok(meta) => {
                 let _ = write!(
                     out,
-                    r#"{{"error_code":200,"cluster_id":{},"topic_name":{},"partition_id":{},"offset":{},"timestamp":"{}""#,
-                    target.cluster_id_json,
-                    target.topic_json,
-                    meta.partition,
-                    meta.offset,
-                    timestamp::format_millis(meta.timestamp),
+                    r#"{{"error_code":200,"cluster_id":{},"topic_name":{},"partition_id":{},"offset":{},"timestamp":""#,
+                    target.cluster_id_json, target.topic_json, meta.partition, meta.offset,
                 );
+                timestamp::write_millis(out, meta.timestamp);
+                out.push('"');
                 for (name, data) in [("key", key), ("value", value)] {
                     if let Some(data) = data {
                         let _ = write!(
                             out,
                             r#","{name}":{{"type":"{}","size":{}}}"#,
                             data.kind.name(),
-                            data.bytes.as_ref().map_or(0, Bytes::len)
+                            data.size
                         );
                     }
                 }
                 out.push('}');
             }
-            Err(e) => write_error(&mut out, &delivery_error(&e)),
+            Err(e) => write_error(out, &delivery_error(&e)),
         },
     }
     out.push('\n');
-    Bytes::from(out)
 }
 
 fn write_error(out: &mut String, e: &ApiError) {
@@ -364,7 +417,7 @@ fn prepare(raw: &[u8], target: &Target) -> ApiResult<Prepared> {
     }
     let record: RecordIn<'_> = serde_json::from_slice(raw)
         .map_err(|e| ApiError::bad_request(format!("Bad Request: {e}")))?;
-    prepare_record(record, target)
+    prepare_record(record, target, &mut BytesMut::new())
 }
 
 fn not_an_object() -> ApiError {
@@ -372,7 +425,11 @@ fn not_an_object() -> ApiError {
 }
 
 /// Decodes a parsed record.
-fn prepare_record(record: RecordIn<'_>, target: &Target) -> ApiResult<Prepared> {
+fn prepare_record(
+    record: RecordIn<'_>,
+    target: &Target,
+    arena: &mut BytesMut,
+) -> ApiResult<Prepared> {
     if let Some(p) = record.partition_id {
         if p < 0 || p >= target.partitions {
             return Err(ApiError::new(
@@ -382,8 +439,14 @@ fn prepare_record(record: RecordIn<'_>, target: &Target) -> ApiResult<Prepared> 
             ));
         }
     }
-    let key = record.key.map(|k| decode_data(k, "key")).transpose()?;
-    let value = record.value.map(|v| decode_data(v, "value")).transpose()?;
+    let key = record
+        .key
+        .map(|k| decode_data(k, "key", arena))
+        .transpose()?;
+    let value = record
+        .value
+        .map(|v| decode_data(v, "value", arena))
+        .transpose()?;
     let mut headers = Vec::new();
     for header in record.headers.into_iter().flatten() {
         let value = match header.value {
@@ -407,12 +470,14 @@ fn prepare_record(record: RecordIn<'_>, target: &Target) -> ApiResult<Prepared> 
         Some(raw) if raw.get() == "null" => None,
         Some(raw) => Some(parse_timestamp(raw)?),
     };
+    let (key, key_bytes) = key.map(Data::split).unzip();
+    let (value, value_bytes) = value.map(Data::split).unzip();
     Ok(Prepared {
         record: ProducerRecord {
             topic: target.topic.clone(),
             partition: record.partition_id,
-            key: key.as_ref().and_then(|k| k.bytes.clone()),
-            value: value.as_ref().and_then(|v| v.bytes.clone()),
+            key: key_bytes.flatten(),
+            value: value_bytes.flatten(),
             headers,
             timestamp,
         },
@@ -436,21 +501,31 @@ fn parse_timestamp(raw: &RawValue) -> ApiResult<i64> {
     }
 }
 
-fn decode_data(data: DataIn<'_>, what: &str) -> ApiResult<Data> {
+fn decode_data(data: DataIn<'_>, what: &str, arena: &mut BytesMut) -> ApiResult<Data> {
     let schema_form = data.subject.is_some()
         || data.subject_name_strategy.is_some()
         || data.schema_id.is_some()
         || data.schema_version.is_some()
         || data.schema.is_some();
-    let kind = match data.kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        Some("BINARY") if !schema_form => DataType::Binary,
-        Some("JSON") if !schema_form => DataType::Json,
-        Some("STRING") if !schema_form => DataType::String,
-        Some("AVRO" | "PROTOBUF" | "JSONSCHEMA") | None => {
-            return Err(ApiError::bad_request(format!(
-                "Bad Request: the {what} uses a schema-registry format, which this gateway \
-                 does not support yet; use type BINARY, JSON or STRING."
-            )))
+    let named = |name: &str| {
+        data.kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(name))
+    };
+    let schema_error = || {
+        ApiError::bad_request(format!(
+            "Bad Request: the {what} uses a schema-registry format, which this gateway \
+             does not support yet; use type BINARY, JSON or STRING."
+        ))
+    };
+    let kind = match data.kind.as_deref() {
+        None => return Err(schema_error()),
+        Some(_) if schema_form => return Err(schema_error()),
+        Some(_) if named("BINARY") => DataType::Binary,
+        Some(_) if named("JSON") => DataType::Json,
+        Some(_) if named("STRING") => DataType::String,
+        Some(_) if named("AVRO") || named("PROTOBUF") || named("JSONSCHEMA") => {
+            return Err(schema_error())
         }
         Some(other) => {
             return Err(ApiError::bad_request(format!(
@@ -466,14 +541,12 @@ fn decode_data(data: DataIn<'_>, what: &str) -> ApiResult<Data> {
     let bytes = match (kind, raw) {
         (_, None) => None,
         (DataType::Binary, Some(raw)) => {
-            let mut out = Vec::new();
-            binary::decode_into(raw, &mut out, || what.to_owned()).map_err(|_| {
+            Some(binary::decode_to_bytes(raw, arena).ok_or_else(|| {
                 ApiError::bad_request(format!(
                     "Bad Request: data={} is not a base64 string.",
                     raw.get()
                 ))
-            })?;
-            Some(Bytes::from(out))
+            })?)
         }
         (DataType::Json, Some(raw)) => {
             let mut out = Vec::new();
@@ -495,6 +568,8 @@ fn decode_data(data: DataIn<'_>, what: &str) -> ApiResult<Data> {
 struct JsonStream {
     body: Option<RequestBody>,
     buf: BytesMut,
+    /// Where binary keys and values are decoded to.
+    arena: BytesMut,
     max_value: usize,
 }
 
@@ -503,6 +578,7 @@ impl JsonStream {
         JsonStream {
             body: Some(body),
             buf: BytesMut::new(),
+            arena: BytesMut::new(),
             max_value,
         }
     }
@@ -525,7 +601,7 @@ impl JsonStream {
                     match records.next() {
                         Some(Ok(record)) => {
                             let end = records.byte_offset();
-                            let prepared = prepare_record(record, target);
+                            let prepared = prepare_record(record, target, &mut self.arena);
                             self.buf.advance(end);
                             return Ok(Some(prepared));
                         }
@@ -716,10 +792,12 @@ mod tests {
         assert_eq!(p.record.timestamp, Some(1_612_552_482_000));
         assert_eq!(p.record.headers.len(), 2);
         assert_eq!(p.record.headers[0].value.as_deref(), Some(&b"Header-1"[..]));
-        let key = p.key.unwrap();
         assert_eq!(
-            (key.kind, key.bytes.map(|b| b.len())),
-            (DataType::Binary, Some(6))
+            p.key,
+            Some(DataInfo {
+                kind: DataType::Binary,
+                size: 6
+            })
         );
 
         let p = prepare(

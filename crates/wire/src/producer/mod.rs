@@ -189,26 +189,32 @@ impl DeliveryFuture {
     pub async fn wait(self) -> DeliveryResult {
         loop {
             let notified = self.batch.notify.notified();
-            if let Some(result) = self.batch.result.get() {
-                return match result {
-                    Ok(ack) => Ok(RecordMetadata {
-                        partition: self.partition,
-                        offset: if ack.base_offset < 0 {
-                            -1
-                        } else {
-                            ack.base_offset + i64::from(self.offset_delta)
-                        },
-                        timestamp: if ack.log_append_time >= 0 {
-                            ack.log_append_time
-                        } else {
-                            self.timestamp
-                        },
-                    }),
-                    Err(e) => Err(e.clone()),
-                };
+            if let Some(result) = self.try_result() {
+                return result;
             }
             notified.await;
         }
+    }
+
+    /// The result if the broker has answered already (without waiting).
+    pub fn try_result(&self) -> Option<DeliveryResult> {
+        let result = self.batch.result.get()?;
+        Some(match result {
+            Ok(ack) => Ok(RecordMetadata {
+                partition: self.partition,
+                offset: if ack.base_offset < 0 {
+                    -1
+                } else {
+                    ack.base_offset + i64::from(self.offset_delta)
+                },
+                timestamp: if ack.log_append_time >= 0 {
+                    ack.log_append_time
+                } else {
+                    self.timestamp
+                },
+            }),
+            Err(e) => Err(e.clone()),
+        })
     }
 
     /// The partition the record was assigned to.
