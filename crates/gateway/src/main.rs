@@ -87,38 +87,39 @@ async fn run(config: Config) -> Result<(), String> {
     if config.dev {
         return Err("the development cluster (--dev) is not part of this build yet".into());
     }
+    let shutdown = shutdown_signal()?;
     let bound = Bound::bind(&config).await.map_err(|e| e.to_string())?;
     for addr in bound.local_addrs() {
         tracing::info!("listening on http://{addr}");
     }
     let gateway = Arc::new(Gateway::new(config, Vec::new()));
-    bound.serve(gateway, shutdown_signal()).await;
+    bound.serve(gateway, shutdown).await;
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// A future resolving on SIGINT or SIGTERM. The handlers are installed
+/// here, before the listeners are announced, so an early signal is not lost.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+            tracing::info!("shutdown requested");
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutdown requested");
+        })
     }
-    tracing::info!("shutdown requested");
 }
 
 fn fail(error: &dyn std::fmt::Display) -> ExitCode {
