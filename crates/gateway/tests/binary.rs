@@ -17,6 +17,15 @@ struct Running {
     log: mpsc::Receiver<String>,
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn start(args: &[&str]) -> Running {
     let mut child = Command::new(BIN)
         .args(args)
@@ -34,18 +43,20 @@ fn start(args: &[&str]) -> Running {
             }
         }
     });
+    let mut running = Running {
+        child,
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        log: rx,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let line = rx
+        let line = running
+            .log
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("the gateway logs where it listens");
         if let Some(addr) = line.split("listening on http://").nth(1) {
-            let addr = addr.trim().parse().expect("address");
-            return Running {
-                child,
-                addr,
-                log: rx,
-            };
+            running.addr = addr.trim().parse().expect("address");
+            return running;
         }
     }
 }
