@@ -314,3 +314,115 @@ fn a_slow_reader_of_reports_slows_the_sender() {
     }
     assert_eq!(stream.finish_writing(), CHUNKS);
 }
+
+/// Sends the spec's example requests of the read-only endpoints and checks
+/// each response's fields and types against the example response.
+#[test]
+fn spec_examples_of_read_endpoints() {
+    use kafka_gateway_tests::spec::{fill, shape_differences, success_examples};
+    let gw = &env().gateway;
+    let topic = create_topic(2);
+    let brokers = gw
+        .get(&format!("/v3/clusters/{}/brokers", env().cluster_id))
+        .json();
+    let broker_id = brokers["data"][0]["broker_id"].to_string();
+    let values = [
+        ("cluster_id", env().cluster_id.as_str()),
+        ("topic_name", topic.as_str()),
+        ("partition_id", "1"),
+        ("broker_id", broker_id.as_str()),
+    ];
+    let endpoints = [
+        "v3.clusters.list",
+        "v3.clusters.get",
+        "v3.topics.list",
+        "v3.topics.get",
+        "v3.brokers.list",
+        "v3.brokers.get",
+        "v3.replicas.search-by-broker",
+        "v3.partitions.list",
+        "v3.partitions.get",
+        "v3.replicas.list",
+        "v3.replicas.get",
+    ];
+    let mut checked = 0;
+    for endpoint in endpoints {
+        let examples = success_examples(endpoint);
+        assert!(!examples.is_empty(), "{endpoint} has no example");
+        for example in examples {
+            let Some(status) = example["status"].as_u64() else {
+                continue;
+            };
+            let path = fill(example["path"].as_str().unwrap(), &values);
+            for prefix_path in [path.clone(), format!("/kafka{path}")] {
+                let r = gw.request(example["method"].as_str().unwrap(), &prefix_path, &[], None);
+                assert_eq!(r.status, status as u16, "{prefix_path}");
+                let diff = shape_differences(&r.json(), &example["response_body"]);
+                assert!(
+                    diff.is_empty(),
+                    "{endpoint} {prefix_path}: {diff:#?}\n{}",
+                    r.json()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= endpoints.len() * 2);
+}
+
+#[test]
+fn brokers_partitions_and_replicas() {
+    let gw = &env().gateway;
+    let id = &env().cluster_id;
+    let topic = create_topic(3);
+    let brokers = gw.get(&format!("/v3/clusters/{id}/brokers")).json();
+    let broker = &brokers["data"][0];
+    let broker_id = broker["broker_id"].as_i64().unwrap();
+    assert!(
+        broker["host"].is_string() && broker["port"].is_u64(),
+        "{broker}"
+    );
+    gw.get(&format!("/v3/clusters/{id}/brokers/987654"))
+        .assert_error(404, 404);
+    gw.get(&format!("/v3/clusters/{id}/brokers/abc"))
+        .assert_error(404, 404);
+
+    let partitions = gw
+        .get(&format!("/v3/clusters/{id}/topics/{topic}/partitions"))
+        .json();
+    assert_eq!(partitions["data"].as_array().unwrap().len(), 3);
+    let p2 = gw
+        .get(&format!("/v3/clusters/{id}/topics/{topic}/partitions/2"))
+        .json();
+    assert_eq!(p2["partition_id"], 2);
+    let leader_link = p2["leader"]["related"].as_str().unwrap();
+    assert!(
+        leader_link.ends_with(&format!("/partitions/2/replicas/{broker_id}"))
+            || !leader_link.is_empty()
+    );
+    gw.get(&format!("/v3/clusters/{id}/topics/{topic}/partitions/3"))
+        .assert_error(404, 40403);
+
+    let replicas = gw
+        .get(&format!(
+            "/v3/clusters/{id}/topics/{topic}/partitions/0/replicas"
+        ))
+        .json();
+    let replicas = replicas["data"].as_array().unwrap();
+    assert_eq!(
+        replicas.iter().filter(|r| r["is_leader"] == true).count(),
+        1
+    );
+    let hosted = gw
+        .get(&format!(
+            "/v3/clusters/{id}/brokers/{broker_id}/partition-replicas"
+        ))
+        .json();
+    let ours: Vec<_> = hosted["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["topic_name"] == json!(topic))
+        .collect();
+    assert_eq!(ours.len(), 3, "{hosted}");
+}

@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod gateway;
+pub mod spec;
 
 /// Environment variable naming an existing broker (`host:port[,host:port…]`)
 /// to use instead of starting Tansu.

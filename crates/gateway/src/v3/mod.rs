@@ -7,8 +7,11 @@
 //! # References
 //! - Confluent REST Proxy API reference, "REST Proxy API v3"
 
+pub mod brokers;
 pub mod clusters;
+pub mod partitions;
 pub mod records;
+pub mod replicas;
 pub mod topics;
 
 use http::{Method, StatusCode};
@@ -78,6 +81,21 @@ async fn cluster_route(
         ([], &Method::GET) => clusters::get(ctx).await,
         (["topics"], &Method::GET) => topics::list(ctx).await,
         (["topics", topic], &Method::GET) => topics::get(ctx, topic).await,
+        (["brokers"], &Method::GET) => brokers::list(ctx).await,
+        (["brokers", id], &Method::GET) => brokers::get(ctx, brokers::parse_id(id)?).await,
+        (["brokers", id, "partition-replicas"], &Method::GET) => {
+            brokers::partition_replicas(ctx, brokers::parse_id(id)?).await
+        }
+        (["topics", topic, "partitions"], &Method::GET) => partitions::list(ctx, topic).await,
+        (["topics", topic, "partitions", p], &Method::GET) => {
+            partitions::get(ctx, topic, partitions::parse_id(p)?).await
+        }
+        (["topics", topic, "partitions", p, "replicas"], &Method::GET) => {
+            replicas::list(ctx, topic, partitions::parse_id(p)?).await
+        }
+        (["topics", topic, "partitions", p, "replicas", broker], &Method::GET) => {
+            replicas::get(ctx, topic, partitions::parse_id(p)?, broker).await
+        }
         (["topics", topic, "records"], &Method::POST) => {
             records::produce(ctx, request, topic).await
         }
