@@ -16,6 +16,7 @@
 //! system, from `/proc`), and peak RSS is its `VmHWM`. `BENCH_SECONDS`
 //! (default 10) bounds each run. The cluster is the one named by
 //! `BENCH_BOOTSTRAP`, or else a test broker started for the run.
+//! `BENCH_GATEWAY_FLAGS` adds gateway settings (`--producer.linger.ms=10 ...`).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -120,6 +121,7 @@ struct GatewayProcess {
 
 impl GatewayProcess {
     fn start(bootstrap: &str) -> GatewayProcess {
+        let extra = std::env::var("BENCH_GATEWAY_FLAGS").unwrap_or_default();
         let mut child = Command::new(std::env::current_exe().expect("current exe"))
             .args([
                 "--serve-gateway",
@@ -127,6 +129,7 @@ impl GatewayProcess {
                 "--listeners=http://127.0.0.1:0",
                 "--log.level=warn",
             ])
+            .args(extra.split_whitespace())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

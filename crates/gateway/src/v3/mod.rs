@@ -41,6 +41,15 @@ pub async fn dispatch(gateway: &Gateway, mut request: Request, prefix_len: usize
 }
 
 async fn route(gateway: &Gateway, request: &mut Request, prefix_len: usize) -> ApiResult<Response> {
+    let has_body = matches!(
+        request.method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if has_body && !crate::negotiate::is_json(request.content_type()) {
+        return Err(ApiError::unsupported_media_type(
+            "HTTP 415 Unsupported Media Type",
+        ));
+    }
     let prefix = if prefix_len == 2 { "/kafka/v3" } else { "/v3" };
     let api_base = format!("{}{prefix}", request.base_url);
     let segments: Vec<String> = request.segments[prefix_len..].to_vec();
