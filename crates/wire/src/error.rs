@@ -1,8 +1,11 @@
 //! Typed errors of the `wire` client, one enum per layer, linked with `#[from]`.
 //!
 //! A broker's error code becomes [`Error::Broker`], which keeps the code
-//! ([`ResponseError`]) together with the request it answered: the API, and the
-//! topic and partition where there is one.
+//! ([`ResponseError`]) together with the request it answered: the API, the
+//! topic and partition where there is one, and the broker's error message.
+//! Errors about resources that are not topics (a broker's configs, an ACL
+//! binding, a broker) become [`Error::Resource`], which names the resource
+//! instead. [`Error::code`] and [`Error::message`] read both.
 
 use std::time::Duration;
 
@@ -42,7 +45,7 @@ pub enum Error {
     #[error(transparent)]
     Record(#[from] RecordError),
     /// The broker answered with an error code.
-    #[error("{api} failed{}: {code} (error code {})", context(.topic, .partition), .code.code())]
+    #[error("{api} failed{}: {code} (error code {}){}", context(.topic, .partition), .code.code(), suffix(.message))]
     Broker {
         /// The broker's error code.
         code: ResponseError,
@@ -52,6 +55,20 @@ pub enum Error {
         topic: Option<String>,
         /// The partition the error is about, if any.
         partition: Option<i32>,
+        /// The broker's error message, if it sent one.
+        message: Option<String>,
+    },
+    /// The broker answered with an error code about a resource that is not
+    /// a topic or partition: a broker's or broker logger's configs, an ACL
+    /// binding or filter, a broker, the cluster.
+    #[error("{api} failed for {resource}: {code} (error code {}){}", .code.code(), suffix(.message))]
+    Resource {
+        /// The broker's error code.
+        code: ResponseError,
+        /// The API that was called.
+        api: &'static str,
+        /// The resource, in words (`broker 1`, `broker logger 1`, `ACL binding ...`).
+        resource: String,
         /// The broker's error message, if it sent one.
         message: Option<String>,
     },
@@ -91,6 +108,17 @@ pub enum Error {
         /// Highest version the client speaks.
         max: i16,
     },
+    /// What a call asks for needs more than the cluster supports (an unclean
+    /// leader election from a broker that only speaks ElectLeaders v0, an
+    /// AlterConfigs fallback that would lose a sensitive config, ...).
+    #[error("not supported by the cluster: {0}")]
+    Unsupported(String),
+    /// A call's arguments are invalid; nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The broker is not in the cluster metadata (after a refresh).
+    #[error("unknown broker {0}")]
+    UnknownBroker(i32),
     /// The topic does not exist in the cluster metadata.
     #[error("unknown topic {0}")]
     UnknownTopic(String),
@@ -130,6 +158,13 @@ pub enum Error {
     Closed,
 }
 
+fn suffix(message: &Option<String>) -> String {
+    match message {
+        Some(m) if !m.is_empty() => format!(": {m}"),
+        _ => String::new(),
+    }
+}
+
 fn context(topic: &Option<String>, partition: &Option<i32>) -> String {
     match (topic, partition) {
         (Some(t), Some(p)) => format!(" for {t}-{p}"),
@@ -150,11 +185,45 @@ impl Error {
         }
     }
 
+    /// A broker error code about a topic (and partition), with the broker's
+    /// message; an empty message counts as none.
+    pub fn topic(
+        code: ResponseError,
+        api: &'static str,
+        topic: impl Into<String>,
+        partition: Option<i32>,
+        message: Option<String>,
+    ) -> Self {
+        Error::Broker {
+            code,
+            api,
+            topic: Some(topic.into()),
+            partition,
+            message: message.filter(|m| !m.is_empty()),
+        }
+    }
+
+    /// A broker error code about a resource that is not a topic, with the
+    /// broker's message; an empty message counts as none.
+    pub fn resource(
+        code: ResponseError,
+        api: &'static str,
+        resource: impl Into<String>,
+        message: Option<String>,
+    ) -> Self {
+        Error::Resource {
+            code,
+            api,
+            resource: resource.into(),
+            message: message.filter(|m| !m.is_empty()),
+        }
+    }
+
     /// Whether retrying the same call (after refreshing metadata) may succeed.
     pub fn is_retriable(&self) -> bool {
         match self {
             Error::Io { .. } | Error::Disconnected { .. } | Error::Timeout { .. } => true,
-            Error::Broker { code, .. } => code.is_retriable(),
+            Error::Broker { code, .. } | Error::Resource { code, .. } => code.is_retriable(),
             Error::NoBrokers(_) => true,
             _ => false,
         }
@@ -164,7 +233,7 @@ impl Error {
     pub fn invalidates_metadata(&self) -> bool {
         match self {
             Error::Io { .. } | Error::Disconnected { .. } | Error::Timeout { .. } => true,
-            Error::Broker { code, .. } => matches!(
+            Error::Broker { code, .. } | Error::Resource { code, .. } => matches!(
                 code,
                 ResponseError::NotLeaderOrFollower
                     | ResponseError::LeaderNotAvailable
@@ -184,8 +253,26 @@ impl Error {
     /// The broker's error code, if this error came from one.
     pub fn code(&self) -> Option<ResponseError> {
         match self {
-            Error::Broker { code, .. } => Some(*code),
+            Error::Broker { code, .. } | Error::Resource { code, .. } => Some(*code),
             _ => None,
+        }
+    }
+
+    /// The broker's error message, if this error came from a broker that sent one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Broker { message, .. } | Error::Resource { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the cluster lacks what the call needs: an API or API version
+    /// it does not speak ([`Error::UnsupportedApi`], the broker's
+    /// `UNSUPPORTED_VERSION`) or a feature ([`Error::Unsupported`]).
+    pub fn is_unsupported(&self) -> bool {
+        match self {
+            Error::UnsupportedApi { .. } | Error::Unsupported(_) => true,
+            _ => self.code() == Some(ResponseError::UnsupportedVersion),
         }
     }
 }

@@ -7,7 +7,10 @@
 //! - [`cluster`]: bootstrap, metadata cache, leader routing, connection reuse and retries.
 //! - [`producer`]: partitioner, per-partition accumulation, idempotence, delivery results.
 //! - [`consumer`]: fetch, list offsets and a partition reader.
+//! - [`admin`]: topics, partitions, configs, the cluster, brokers, ACLs,
+//!   records, reassignments and log directories.
 
+pub mod admin;
 pub mod cluster;
 pub mod config;
 pub mod conn;
@@ -17,7 +20,8 @@ pub mod producer;
 pub mod protocol;
 pub mod record;
 
-pub use cluster::Client;
+pub use admin::Admin;
+pub use cluster::{Client, TopicPartition};
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use record::{Compression, Header, Record, RecordBatch};

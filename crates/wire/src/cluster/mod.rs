@@ -6,16 +6,18 @@
 //! stale (NOT_LEADER_OR_FOLLOWER, a dropped connection, ...). Refreshes are
 //! single-flight: callers that need one while another is running wait for it.
 
+mod fanout;
 mod metadata;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use kafka_protocol::messages::{CreateTopicsRequest, MetadataRequest};
+use kafka_protocol::messages::MetadataRequest;
 
+pub(crate) use fanout::{leader_retriable, PartitionOutcome};
 pub use metadata::{BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata};
 
 use crate::config::ClientConfig;
@@ -23,7 +25,7 @@ use crate::conn::{Connection, ConnectionConfig, SecurityProtocol};
 use crate::error::{Error, ResponseError, Result};
 use crate::protocol::api::fetch::IsolationLevel;
 use crate::protocol::api::list_offsets::OffsetSpec;
-use crate::protocol::api::{create_topics, list_offsets, metadata as metadata_api};
+use crate::protocol::api::{list_offsets, metadata as metadata_api};
 
 type Slot = Arc<tokio::sync::Mutex<Option<Connection>>>;
 
@@ -43,6 +45,31 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+}
+
+/// A partition of a topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    /// Topic name.
+    pub topic: String,
+    /// Partition index.
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    /// Partition `partition` of `topic`.
+    pub fn new(topic: impl Into<String>, partition: i32) -> TopicPartition {
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+impl std::fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
 }
 
 /// An offset with the timestamp of its record, from ListOffsets.
@@ -379,61 +406,77 @@ impl Client {
         .await
     }
 
+    /// Looks up offsets of many partitions (one spec per partition; a
+    /// partition given twice keeps its last spec) with one request per
+    /// leader, all leaders at once.
+    ///
+    /// Each partition gets its own result: its offset, or its error (an
+    /// unknown topic or partition, or the leader's error code once retries
+    /// are over). The call as a whole fails only when a leader cannot be
+    /// asked at all (unreachable until `default.api.timeout.ms`, or without
+    /// ListOffsets).
+    pub async fn list_offsets(
+        &self,
+        queries: impl IntoIterator<Item = (TopicPartition, OffsetSpec)>,
+        isolation: IsolationLevel,
+    ) -> Result<BTreeMap<TopicPartition, Result<OffsetAndTimestamp>>> {
+        let items: BTreeMap<TopicPartition, OffsetSpec> = queries.into_iter().collect();
+        if items.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        self.to_leaders(
+            "ListOffsets",
+            items,
+            leader_retriable,
+            move |conn: Connection, batch: Vec<(TopicPartition, OffsetSpec)>| async move {
+                let request = list_offsets::request_many(
+                    batch
+                        .iter()
+                        .map(|(tp, spec)| (tp.topic.as_str(), tp.partition, *spec)),
+                    isolation,
+                );
+                let response = conn.call(&request).await?;
+                let mut out = Vec::new();
+                for t in response.topics {
+                    let topic = t.name.0.to_string();
+                    for p in t.partitions {
+                        let tp = TopicPartition::new(topic.clone(), p.partition_index);
+                        let outcome = match ResponseError::try_from_code(p.error_code) {
+                            Some(code) => PartitionOutcome::Code(code, None),
+                            None => PartitionOutcome::Ok(OffsetAndTimestamp {
+                                offset: p.offset,
+                                timestamp: p.timestamp,
+                            }),
+                        };
+                        out.push((tp, outcome));
+                    }
+                }
+                Ok(out)
+            },
+        )
+        .await
+    }
+
     /// Creates a topic (`-1` partitions or replication factor for the broker
     /// defaults) and waits until its metadata shows every partition's leader.
+    /// [`crate::admin::Admin::create_topics`] is the general form.
     pub async fn create_topic(
         &self,
         name: &str,
         partitions: i32,
         replication_factor: i16,
     ) -> Result<()> {
-        let request: CreateTopicsRequest = create_topics::request(
-            name,
-            partitions,
-            replication_factor,
-            self.inner
-                .config
-                .connection
-                .request_timeout
-                .as_millis()
-                .min(i32::MAX as u128) as i32,
-        );
-        let response = self
-            .retry("CreateTopics", || async {
-                let metadata = self.cached_metadata();
-                let conn = if metadata.brokers.contains_key(&metadata.controller_id) {
-                    self.broker(metadata.controller_id).await?
-                } else {
-                    self.any_broker().await?
-                };
-                conn.call(&request).await
-            })
-            .await?;
-        for t in &response.topics {
-            if let Some(code) = ResponseError::try_from_code(t.error_code) {
-                return Err(Error::Broker {
-                    code,
-                    api: "CreateTopics",
-                    topic: Some(name.to_owned()),
-                    partition: None,
-                    message: t.error_message.as_ref().map(|m| m.to_string()),
-                });
-            }
+        let admin = crate::admin::Admin::new(self.clone());
+        let mut topic = crate::admin::NewTopic::new(name);
+        if partitions >= 0 {
+            topic = topic.with_partitions(partitions);
         }
-        self.retry("Metadata", || async {
-            self.invalidate_metadata();
-            let t = self.topic(name).await.map_err(|e| match e {
-                Error::UnknownTopic(_) => {
-                    Error::broker(ResponseError::LeaderNotAvailable, "Metadata")
-                }
-                e => e,
-            })?;
-            if t.partitions.is_empty() || t.partitions.iter().any(|p| p.leader < 0) {
-                return Err(Error::broker(ResponseError::LeaderNotAvailable, "Metadata"));
-            }
-            Ok(())
-        })
-        .await
+        if replication_factor >= 0 {
+            topic = topic.with_replication_factor(replication_factor);
+        }
+        admin.create_topic(&topic, false).await?;
+        admin.wait_for_topic(name).await?;
+        Ok(())
     }
 }
 
