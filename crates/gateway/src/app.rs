@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use tokio::sync::OnceCell;
+use wire::admin::{ConfigResource, DescribeConfigsOptions};
 use wire::producer::Producer;
+use wire::Admin;
 
 use crate::config::{ClientRole, Config};
 use crate::error::{ApiError, ApiResult};
@@ -80,13 +82,30 @@ impl Gateway {
             .await
     }
 
-    /// A topic's configuration overrides (entries not at their default).
+    /// An admin handle on the shared cluster client.
+    pub async fn admin(&self) -> ApiResult<Admin> {
+        Ok(Admin::new(self.client().await?.clone()))
+    }
+
+    /// A topic's configuration as v2 shows it: every config the cluster
+    /// reports for the topic (the ones set on it and those it inherits, as
+    /// the reference proxy lists them), sensitive values as `null`.
     pub async fn topic_config_overrides(
         &self,
         topic: &str,
     ) -> ApiResult<serde_json::Map<String, serde_json::Value>> {
-        let _ = (self.client().await?, topic);
-        Ok(serde_json::Map::new())
+        let entries = self
+            .admin()
+            .await?
+            .describe_config(
+                &ConfigResource::Topic(topic.to_owned()),
+                &DescribeConfigsOptions::default(),
+            )
+            .await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| (e.name, e.value.map_or(serde_json::Value::Null, Into::into)))
+            .collect())
     }
 
     /// Flushes and closes the producer (on shutdown).
