@@ -3,7 +3,15 @@
 //! - topics: creation with counts, broker defaults, assignments and configs;
 //!   per-topic errors with the broker's message; deletion;
 //! - configs: described, changed with SET / DELETE / APPEND / SUBTRACT and
-//!   read back by librdkafka; routing of broker configs to their broker.
+//!   read back by librdkafka; routing of broker configs to their broker;
+//! - the cluster and topic metadata, offsets of many partitions for lag;
+//! - the typed outcome of every admin API Tansu lacks or gets wrong
+//!   (CreatePartitions, DeleteAcls, CreateAcls, reassignments, elections,
+//!   log dirs, UnregisterBroker, DeleteRecords).
+//!
+//! Routing and fallbacks that need several brokers, or brokers without an
+//! API, are tested against a scripted cluster in
+//! `crates/wire/tests/admin_routing.rs`.
 //!
 //! Tansu answers several admin APIs differently from Kafka (see
 //! `docs/testing.md`); where it does, the tests say so and assert what the
@@ -13,11 +21,18 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use bytes::Bytes;
 use kafka_gateway_tests::{run_python, unique_topic, TestBroker};
 use serde_json::{json, Value};
-use wire::admin::{AlterConfigOp, ConfigEntry, ConfigResource, DescribeConfigsOptions, NewTopic};
+use wire::admin::{
+    AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AclResourceType, AlterConfigOp,
+    ConfigEntry, ConfigResource, DescribeConfigsOptions, ElectionType, NewTopic, PatternType,
+};
 use wire::error::ResponseError;
-use wire::{Admin, ClientConfig, Error};
+use wire::producer::{Producer, ProducerConfig, ProducerRecord};
+use wire::protocol::api::fetch::IsolationLevel;
+use wire::protocol::api::list_offsets::OffsetSpec;
+use wire::{Admin, ClientConfig, Error, TopicPartition};
 
 /// The single node of the test broker (Tansu's fixed node id).
 const NODE: i32 = 111;
@@ -387,4 +402,303 @@ async fn configs_of_several_resources_in_one_call() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+}
+
+#[tokio::test]
+async fn cluster_and_topic_metadata() {
+    let admin = admin().await;
+    let topic = unique_topic("admin-meta");
+    admin
+        .create_topic(&NewTopic::new(&topic).with_partitions(3), false)
+        .await
+        .expect("create");
+    admin.wait_for_topic(&topic).await.expect("created");
+
+    let cluster = admin.describe_cluster().await.expect("describe cluster");
+    let node = cluster.broker(NODE).expect("the broker").clone();
+    if !broker().is_external() {
+        assert_eq!(cluster.cluster_id.as_deref(), Some("tansu_cluster"));
+        assert_eq!(cluster.controller_id, Some(NODE));
+        let addr = broker().addr();
+        assert_eq!((node.host.as_str(), node.port), ("127.0.0.1", addr.port()));
+    }
+    assert_eq!(admin.describe_broker(NODE).await.expect("broker"), node);
+    assert!(matches!(
+        admin.describe_broker(4242).await,
+        Err(Error::UnknownBroker(4242))
+    ));
+
+    let metadata = admin.metadata().await.expect("metadata");
+    assert_eq!(metadata.cluster_id, cluster.cluster_id);
+    let t = metadata.topics.get(&topic).expect("topic in metadata");
+    assert_ne!(t.id, [0; 16]);
+    assert!(!t.is_internal);
+    let described = admin.describe_topic(&topic).await.expect("describe topic");
+    assert_eq!(*described, **t);
+    let ids: Vec<i32> = described.partitions.iter().map(|p| p.id).collect();
+    assert_eq!(ids, [0, 1, 2]);
+    for p in &described.partitions {
+        assert_eq!(p.leader, NODE);
+        assert_eq!((&p.replicas, &p.isr), (&vec![NODE], &vec![NODE]));
+        assert!(p.offline_replicas.is_empty());
+    }
+    let missing = unique_topic("admin-meta-missing");
+    assert!(matches!(
+        admin.describe_topic(&missing).await,
+        Err(Error::UnknownTopic(name)) if name == missing
+    ));
+    // Asking does not create it.
+    assert!(!admin
+        .metadata()
+        .await
+        .expect("metadata")
+        .topics
+        .contains_key(&missing));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offsets_of_many_partitions_for_lag() {
+    let admin = admin().await;
+    let a = unique_topic("admin-lag-a");
+    let b = unique_topic("admin-lag-b");
+    for name in [&a, &b] {
+        admin
+            .create_topic(&NewTopic::new(name).with_partitions(2), false)
+            .await
+            .expect("create");
+        admin.wait_for_topic(name).await.expect("created");
+    }
+    // One record per batch: Tansu's LATEST is only right for those.
+    let producer = Producer::new(admin.client().clone(), ProducerConfig::default())
+        .await
+        .expect("producer");
+    let counts = [(&a, 0, 3), (&a, 1, 1), (&b, 0, 0), (&b, 1, 2)];
+    for (topic, partition, n) in counts {
+        for i in 0..n {
+            let record = ProducerRecord {
+                partition: Some(partition),
+                ..ProducerRecord::new(topic.as_str(), Bytes::from(format!("{i}")))
+            };
+            producer
+                .send(record)
+                .await
+                .expect("send")
+                .wait()
+                .await
+                .expect("delivered");
+        }
+    }
+    let mut partitions: Vec<TopicPartition> = counts
+        .iter()
+        .map(|(t, p, _)| TopicPartition::new(t.as_str(), *p))
+        .collect();
+    partitions.push(TopicPartition::new(a.as_str(), 5));
+    partitions.push(TopicPartition::new("admin-lag-no-such-topic", 0));
+    let watermarks = admin
+        .watermarks(&partitions, IsolationLevel::ReadUncommitted)
+        .await
+        .expect("watermarks");
+    for (topic, partition, n) in counts {
+        let w = watermarks[&TopicPartition::new(topic.as_str(), partition)]
+            .as_ref()
+            .expect("watermarks");
+        assert_eq!((w.earliest, w.latest), (0, n), "{topic}-{partition}");
+    }
+    assert!(matches!(
+        watermarks[&partitions[4]],
+        Err(Error::UnknownPartition { partition: 5, .. })
+    ));
+    assert!(matches!(
+        watermarks[&partitions[5]],
+        Err(Error::UnknownTopic(_))
+    ));
+
+    // The same through the client, with one spec per partition.
+    let latest = admin
+        .client()
+        .list_offsets(
+            [
+                (TopicPartition::new(a.as_str(), 0), OffsetSpec::Latest),
+                (TopicPartition::new(b.as_str(), 1), OffsetSpec::Earliest),
+            ],
+            IsolationLevel::ReadUncommitted,
+        )
+        .await
+        .expect("offsets");
+    assert_eq!(
+        latest[&TopicPartition::new(a.as_str(), 0)]
+            .as_ref()
+            .expect("a-0")
+            .offset,
+        3
+    );
+    assert_eq!(
+        latest[&TopicPartition::new(b.as_str(), 1)]
+            .as_ref()
+            .expect("b-1")
+            .offset,
+        0
+    );
+    producer.close().await;
+}
+
+#[tokio::test]
+async fn apis_tansu_lacks_are_typed_unsupported() {
+    if broker().is_external() {
+        return; // Kafka has them all; the scripted cluster tests them.
+    }
+    let admin = admin().await;
+    let topic = unique_topic("admin-lacks");
+    admin
+        .create_topic(&NewTopic::new(&topic).with_partitions(1), false)
+        .await
+        .expect("create");
+    admin.wait_for_topic(&topic).await.expect("created");
+    let tp = TopicPartition::new(topic.as_str(), 0);
+    let unsupported = |api: &str, e: Error| match e {
+        Error::UnsupportedApi { api: a, .. } if a == api => assert!(e.is_unsupported()),
+        e => panic!("{api}: expected UnsupportedApi, got {e:?}"),
+    };
+    unsupported(
+        "CreatePartitions",
+        admin
+            .create_partitions(&topic, 2, None, false)
+            .await
+            .unwrap_err(),
+    );
+    unsupported(
+        "DeleteAcls",
+        admin
+            .delete_acls(&[AclBindingFilter::any()])
+            .await
+            .unwrap_err(),
+    );
+    unsupported(
+        "AlterPartitionReassignments",
+        admin
+            .alter_partition_reassignments(&[(tp.clone(), Some(vec![NODE]))])
+            .await
+            .unwrap_err(),
+    );
+    unsupported(
+        "ElectLeaders",
+        admin
+            .elect_leaders(ElectionType::Preferred, Some(std::slice::from_ref(&tp)))
+            .await
+            .unwrap_err(),
+    );
+    unsupported(
+        "DescribeLogDirs",
+        admin.describe_log_dirs(NODE, None).await.unwrap_err(),
+    );
+    unsupported(
+        "UnregisterBroker",
+        admin.unregister_broker(NODE).await.unwrap_err(),
+    );
+    // The partition count is unchanged.
+    assert_eq!(
+        admin
+            .describe_topic(&topic)
+            .await
+            .expect("topic")
+            .partitions
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn acls_and_reassignments_on_tansu() {
+    if broker().is_external() {
+        return;
+    }
+    let admin = admin().await;
+    let topic = unique_topic("admin-acl");
+    admin
+        .create_topic(&NewTopic::new(&topic).with_partitions(2), false)
+        .await
+        .expect("create");
+    admin.wait_for_topic(&topic).await.expect("created");
+
+    // Tansu keeps no ACLs, and answers CreateAcls without results (a null
+    // array), which is reported as an undecodable response.
+    assert_eq!(
+        admin
+            .describe_acls(&AclBindingFilter::any())
+            .await
+            .expect("describe"),
+        []
+    );
+    let binding = AclBinding {
+        resource_type: AclResourceType::Topic,
+        resource_name: topic.clone(),
+        pattern_type: PatternType::Literal,
+        principal: "User:alice".into(),
+        host: "*".into(),
+        operation: AclOperation::Read,
+        permission: AclPermissionType::Allow,
+    };
+    match admin.create_acls(std::slice::from_ref(&binding)).await {
+        Err(Error::Protocol(e)) => assert!(e.to_string().contains("CreateAcls"), "{e}"),
+        other => panic!("expected an undecodable CreateAcls response, got {other:?}"),
+    }
+
+    // Tansu lists every partition as being reassigned to its current replicas.
+    let listed = admin
+        .list_partition_reassignments(Some(std::slice::from_ref(&topic)))
+        .await
+        .expect("list");
+    let partitions: Vec<(i32, Vec<i32>)> = listed
+        .iter()
+        .map(|r| (r.partition.partition, r.replicas.clone()))
+        .collect();
+    assert_eq!(partitions, [(0, vec![NODE]), (1, vec![NODE])]);
+    assert!(listed
+        .iter()
+        .all(|r| r.adding_replicas.is_empty() && r.removing_replicas.is_empty()));
+    let missing = unique_topic("admin-acl-missing");
+    assert!(matches!(
+        admin.list_partition_reassignments(Some(&[missing])).await,
+        Err(Error::UnknownTopic(_))
+    ));
+}
+
+#[tokio::test]
+async fn delete_records_fails_when_the_leader_hangs_up() {
+    if broker().is_external() {
+        return;
+    }
+    // Tansu's memory engine does not implement DeleteRecords: the task
+    // serving the connection panics and the connection closes (the broker
+    // keeps running). Every attempt ends that way, so the call fails once
+    // its retries are over.
+    let mut config = ClientConfig::new(&broker().bootstrap).expect("config");
+    config.api_timeout = Duration::from_secs(1);
+    let admin = Admin::connect(config).await.expect("connect");
+    let topic = unique_topic("admin-delete-records");
+    admin
+        .create_topic(&NewTopic::new(&topic).with_partitions(1), false)
+        .await
+        .expect("create");
+    admin.wait_for_topic(&topic).await.expect("created");
+    let started = std::time::Instant::now();
+    let e = admin
+        .delete_records([(TopicPartition::new(topic.as_str(), 0), 0)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Disconnected { .. }),
+        "a lost connection, retried until the timeout: {e:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The broker still answers.
+    assert_eq!(
+        admin
+            .describe_topic(&topic)
+            .await
+            .expect("topic")
+            .partitions
+            .len(),
+        1
+    );
 }

@@ -32,17 +32,32 @@
 //!   forward admin requests to the KRaft controller)
 //! - <https://kafka.apache.org/protocol#protocol_api_keys>
 
+pub mod acls;
+pub mod brokers;
+pub mod cluster;
 pub mod configs;
+pub mod log_dirs;
+pub mod partitions;
+pub mod reassignments;
+pub mod records;
 pub mod topics;
 
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+pub use acls::{
+    AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AclResourceType, PatternType,
+};
+pub use cluster::ClusterDescription;
 pub use configs::{
     AlterConfigOp, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym,
     ConfigType, DescribeConfigsOptions,
 };
+pub use log_dirs::{LogDir, ReplicaLogInfo};
+pub use partitions::ElectionType;
+pub use reassignments::PartitionReassignment;
+pub use records::Watermarks;
 pub use topics::{CreatedTopic, NewTopic};
 
 use crate::cluster::Client;
