@@ -7,6 +7,9 @@
 //! - [`cluster`]: bootstrap, metadata cache, leader routing, connection reuse and retries.
 //! - [`producer`]: partitioner, per-partition accumulation, idempotence, delivery results.
 //! - [`consumer`]: fetch, list offsets and a partition reader.
+//!
+//! With the `testkit` feature, [`testkit`] is an in-process Kafka-compatible
+//! cluster for tests and development.
 
 pub mod cluster;
 pub mod config;
@@ -16,6 +19,8 @@ pub mod error;
 pub mod producer;
 pub mod protocol;
 pub mod record;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use cluster::Client;
 pub use config::ClientConfig;
