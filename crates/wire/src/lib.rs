@@ -9,6 +9,9 @@
 //! - [`consumer`]: fetch, list offsets and a partition reader.
 //! - [`admin`]: topics, partitions, configs, the cluster, brokers, ACLs,
 //!   records, reassignments and log directories.
+//!
+//! With the `testkit` feature, [`testkit`] is an in-process Kafka-compatible
+//! cluster for tests and development.
 
 pub mod admin;
 pub mod cluster;
@@ -19,6 +22,8 @@ pub mod error;
 pub mod producer;
 pub mod protocol;
 pub mod record;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use admin::Admin;
 pub use cluster::{Client, TopicPartition};

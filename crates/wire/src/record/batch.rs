@@ -658,6 +658,36 @@ pub fn restamp_producer(
     header.write(batch);
 }
 
+/// Writes the fields a broker sets when it appends a batch to a log: the
+/// base offset and partition leader epoch (neither is covered by the CRC),
+/// and, for a topic with `message.timestamp.type=LogAppendTime`, the
+/// timestamp type bit and the append time as the max timestamp, after which
+/// the CRC is recomputed. A slice shorter than a batch header is left alone.
+pub fn stamp_append(
+    batch: &mut [u8],
+    base_offset: i64,
+    partition_leader_epoch: i32,
+    log_append_time: Option<i64>,
+) {
+    if batch.len() < BATCH_OVERHEAD {
+        return;
+    }
+    match log_append_time {
+        Some(time) => {
+            let mut header = BatchHeader::read(batch);
+            header.base_offset = base_offset;
+            header.partition_leader_epoch = partition_leader_epoch;
+            header.attributes |= TIMESTAMP_TYPE_BIT;
+            header.max_timestamp = time;
+            header.write(batch);
+        }
+        None => {
+            batch[0..8].copy_from_slice(&base_offset.to_be_bytes());
+            batch[12..16].copy_from_slice(&partition_leader_epoch.to_be_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -693,6 +723,30 @@ mod tests {
                 headers: Headers::new(),
             },
         ]
+    }
+
+    #[test]
+    fn stamp_append_sets_broker_fields() {
+        let bytes = build(&sample(), Compression::None);
+        let mut plain = bytes.to_vec();
+        stamp_append(&mut plain, 42, 7, None);
+        let batch = RecordBatch::decode(Bytes::from(plain), &DecodeOptions::default()).unwrap();
+        assert_eq!(batch.header.base_offset, 42);
+        assert_eq!(batch.header.partition_leader_epoch, 7);
+        assert_eq!(batch.records[1].offset, 43);
+        assert_eq!(batch.records[1].timestamp, 1_699_999_999_000);
+
+        let mut appended = bytes.to_vec();
+        stamp_append(&mut appended, 5, 1, Some(1_800_000_000_000));
+        let batch = RecordBatch::decode(Bytes::from(appended), &DecodeOptions::default()).unwrap();
+        assert_eq!(batch.header.timestamp_type(), TimestampType::LogAppendTime);
+        assert!(batch
+            .records
+            .iter()
+            .all(|r| r.timestamp == 1_800_000_000_000));
+        let mut short = vec![0u8; 10];
+        stamp_append(&mut short, 1, 1, None);
+        assert_eq!(short, vec![0u8; 10]);
     }
 
     fn build(records: &[Record], compression: Compression) -> Bytes {

@@ -14,8 +14,8 @@ mod headers;
 pub mod varint;
 
 pub use batch::{
-    decode_batches, restamp_producer, BatchBuilder, BatchHeader, BatchParams, ControlRecord,
-    DecodeOptions, HeaderSet, RecordBatch, TimestampType, BATCH_OVERHEAD,
+    decode_batches, restamp_producer, stamp_append, BatchBuilder, BatchHeader, BatchParams,
+    ControlRecord, DecodeOptions, HeaderSet, RecordBatch, TimestampType, BATCH_OVERHEAD,
 };
 pub use compression::{Compression, CompressionError};
 pub use headers::{Headers, HeadersIter};

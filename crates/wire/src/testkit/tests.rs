@@ -1,0 +1,327 @@
+//! Every advertised version of every API, answered and failed, through the
+//! real dispatcher: the request is encoded with `kafka-protocol`, handled,
+//! and the response must decode at that version with nothing left over. This
+//! catches a handler that sets a field its version does not have.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use tokio::sync::Notify;
+
+use super::dispatch::{handle_frame, Outcome, Peer};
+use super::handlers::{advertised, Handler};
+use super::state::{NewTopic, State};
+use super::{ClusterConfig, Shared};
+use crate::record::{BatchBuilder, BatchParams, Header};
+
+fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_owned())
+}
+
+fn name(v: &str) -> TopicName {
+    TopicName(s(v))
+}
+
+fn shared() -> Arc<Shared> {
+    let addrs: Vec<(String, u16)> = (0..3)
+        .map(|i| ("127.0.0.1".to_owned(), 19000 + i))
+        .collect();
+    let mut state = State::new(ClusterConfig::default(), &addrs);
+    let plan = state
+        .plan_topic(&NewTopic {
+            name: "t".into(),
+            partitions: 2,
+            replication: 3,
+            ..NewTopic::default()
+        })
+        .expect("plan");
+    state.create_topic(plan, false);
+    Arc::new(Shared {
+        state: std::sync::Mutex::new(state),
+        appended: Notify::new(),
+    })
+}
+
+fn batch() -> Bytes {
+    let mut b = BatchBuilder::default();
+    b.append::<[Header]>(1_700_000_000_000, Some(b"k"), Some(b"v"), &[]);
+    b.append::<[Header]>(1_700_000_000_001, None, Some(b"w"), &[]);
+    b.finish(&BatchParams::default()).expect("batch")
+}
+
+/// Sends `request` at `version` to broker 1 and decodes the answer.
+async fn call<R: Handler>(shared: &Arc<Shared>, version: i16, request: &R) -> Option<R::Response>
+where
+    R::Response: Send,
+{
+    let mut buf = BytesMut::new();
+    RequestHeader::default()
+        .with_request_api_key(R::KEY)
+        .with_request_api_version(version)
+        .with_correlation_id(42)
+        .with_client_id(Some(s("sweep")))
+        .encode(&mut buf, R::header_version(version))
+        .expect("header encodes");
+    request
+        .encode(&mut buf, version)
+        .unwrap_or_else(|e| panic!("api {} v{version}: request does not encode: {e}", R::KEY));
+    let peer = Peer {
+        broker: 1,
+        client_host: "/127.0.0.1".into(),
+    };
+    let frame = match handle_frame(shared, &peer, buf.freeze()) {
+        Outcome::Reply { frame, .. } => frame,
+        Outcome::Wait { future, .. } => future.await.expect("waiting answer"),
+        Outcome::Silent => return None,
+        Outcome::Close => panic!("api {} v{version}: connection closed", R::KEY),
+    };
+    let mut frame = frame;
+    let size = frame.get_i32() as usize;
+    assert_eq!(size, frame.len());
+    let header = ResponseHeader::decode(
+        &mut frame,
+        <R::Response as HeaderVersion>::header_version(version),
+    )
+    .expect("response header decodes");
+    assert_eq!(header.correlation_id, 42);
+    let response = R::Response::decode(&mut frame, version)
+        .unwrap_or_else(|e| panic!("api {} v{version}: response does not decode: {e}", R::KEY));
+    assert_eq!(
+        frame.remaining(),
+        0,
+        "api {} v{version}: trailing bytes",
+        R::KEY
+    );
+    Some(response)
+}
+
+/// Runs `build(version)` at every advertised version, answered normally
+/// and with an injected failure.
+async fn sweep<R: Handler>(shared: &Arc<Shared>, build: impl Fn(i16) -> R)
+where
+    R::Response: Send,
+{
+    let range = R::ADVERTISED;
+    let own = <R as kafka_protocol::protocol::Message>::VERSIONS;
+    assert!(
+        range.min >= own.min && range.max <= own.max,
+        "api {} advertises versions its request type lacks",
+        R::KEY
+    );
+    for version in range.min..=range.max {
+        call(shared, version, &build(version)).await;
+        shared.lock().faults.fail_next(
+            R::KEY,
+            crate::error::ResponseError::NotLeaderOrFollower.code(),
+            1,
+        );
+        call(shared, version, &build(version)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_advertised_version_round_trips() {
+    let shared = shared();
+    let id = shared.lock().topics["t"].id;
+    sweep(&shared, |v| {
+        ApiVersionsRequest::default()
+            .with_client_software_name(s("sweep"))
+            .with_client_software_version(s(&format!("1.{v}")))
+    })
+    .await;
+    sweep(&shared, |v| {
+        let topics = [Some(name("t")), Some(name("missing"))]
+            .into_iter()
+            .map(|n| metadata_request::MetadataRequestTopic::default().with_name(n))
+            .collect();
+        let mut r = MetadataRequest::default().with_topics(Some(topics));
+        if (8..=10).contains(&v) {
+            r.include_cluster_authorized_operations = true;
+        }
+        if v >= 8 {
+            r.include_topic_authorized_operations = true;
+        }
+        r
+    })
+    .await;
+    sweep(&shared, |_| {
+        let partitions = [0, 1, 7]
+            .into_iter()
+            .map(|p| {
+                produce_request::PartitionProduceData::default()
+                    .with_index(p)
+                    .with_records(Some(batch()))
+            })
+            .collect();
+        ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(1000)
+            .with_topic_data(vec![produce_request::TopicProduceData::default()
+                .with_name(name("t"))
+                .with_partition_data(partitions)])
+    })
+    .await;
+    sweep(&shared, |v| {
+        let partitions = [0, 1, 7]
+            .into_iter()
+            .map(|p| {
+                fetch_request::FetchPartition::default()
+                    .with_partition(p)
+                    .with_fetch_offset(0)
+                    .with_partition_max_bytes(1 << 20)
+            })
+            .collect();
+        let mut topic = fetch_request::FetchTopic::default().with_partitions(partitions);
+        if v >= 13 {
+            topic.topic_id = id;
+        } else {
+            topic.topic = name("t");
+        }
+        FetchRequest::default()
+            .with_max_wait_ms(0)
+            .with_min_bytes(1)
+            .with_isolation_level(1)
+            .with_topics(vec![topic])
+    })
+    .await;
+    sweep(&shared, |_| {
+        let partitions = [(0, -1), (1, -2), (0, -3), (0, 0), (7, -1)]
+            .into_iter()
+            .map(|(p, t)| {
+                list_offsets_request::ListOffsetsPartition::default()
+                    .with_partition_index(p)
+                    .with_timestamp(t)
+            })
+            .collect();
+        ListOffsetsRequest::default().with_topics(vec![
+            list_offsets_request::ListOffsetsTopic::default()
+                .with_name(name("t"))
+                .with_partitions(partitions),
+        ])
+    })
+    .await;
+    sweep(&shared, |_| {
+        OffsetForLeaderEpochRequest::default().with_topics(vec![
+            offset_for_leader_epoch_request::OffsetForLeaderTopic::default()
+                .with_topic(name("t"))
+                .with_partitions(vec![
+                    offset_for_leader_epoch_request::OffsetForLeaderPartition::default()
+                        .with_partition(0)
+                        .with_leader_epoch(0),
+                ]),
+        ])
+    })
+    .await;
+    sweep(&shared, |_| InitProducerIdRequest::default()).await;
+    sweep(&shared, |v| {
+        CreateTopicsRequest::default().with_topics(vec![
+            create_topics_request::CreatableTopic::default()
+                .with_name(name(&format!("created-{v}")))
+                .with_num_partitions(2)
+                .with_replication_factor(2)
+                .with_configs(vec![create_topics_request::CreatableTopicConfig::default()
+                    .with_name(s("retention.ms"))
+                    .with_value(Some(s("1000")))]),
+            create_topics_request::CreatableTopic::default()
+                .with_name(name("t"))
+                .with_num_partitions(1)
+                .with_replication_factor(1),
+        ])
+    })
+    .await;
+    sweep(&shared, |v| {
+        let mut r = DeleteTopicsRequest::default();
+        if v >= 6 {
+            r.topics = vec![delete_topics_request::DeleteTopicState::default()
+                .with_name(Some(name(&format!("created-{v}"))))];
+        } else {
+            r.topic_names = vec![name(&format!("created-{v}")), name("missing")];
+        }
+        r
+    })
+    .await;
+    sweep(&shared, |v| {
+        let resource = |t: i8, n: &str| {
+            describe_configs_request::DescribeConfigsResource::default()
+                .with_resource_type(t)
+                .with_resource_name(s(n))
+        };
+        DescribeConfigsRequest::default()
+            .with_resources(vec![
+                resource(2, "t"),
+                resource(4, "1"),
+                resource(4, ""),
+                resource(4, "2"),
+                resource(2, "missing"),
+            ])
+            .with_include_synonyms(true)
+            .with_include_documentation(v >= 3)
+    })
+    .await;
+    sweep(&shared, |_| {
+        AlterConfigsRequest::default().with_resources(vec![
+            alter_configs_request::AlterConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(s("t"))
+                .with_configs(vec![alter_configs_request::AlterableConfig::default()
+                    .with_name(s("retention.ms"))
+                    .with_value(Some(s("1000")))]),
+        ])
+    })
+    .await;
+    sweep(&shared, |_| {
+        IncrementalAlterConfigsRequest::default().with_resources(vec![
+            incremental_alter_configs_request::AlterConfigsResource::default()
+                .with_resource_type(4)
+                .with_resource_name(s(""))
+                .with_configs(vec![
+                    incremental_alter_configs_request::AlterableConfig::default()
+                        .with_name(s("log.cleanup.policy"))
+                        .with_config_operation(2)
+                        .with_value(Some(s("compact"))),
+                ]),
+        ])
+    })
+    .await;
+    sweep(&shared, |_| {
+        let count = shared.lock().topics["t"].partitions.len() as i32 + 1;
+        CreatePartitionsRequest::default().with_topics(vec![
+            create_partitions_request::CreatePartitionsTopic::default()
+                .with_name(name("t"))
+                .with_count(count),
+        ])
+    })
+    .await;
+    sweep(&shared, |v| {
+        let mut r =
+            DescribeClusterRequest::default().with_include_cluster_authorized_operations(true);
+        if v >= 2 {
+            r.include_fenced_brokers = true;
+        }
+        r
+    })
+    .await;
+    let swept: BTreeSet<i16> = [
+        ApiVersionsRequest::KEY,
+        MetadataRequest::KEY,
+        ProduceRequest::KEY,
+        FetchRequest::KEY,
+        ListOffsetsRequest::KEY,
+        OffsetForLeaderEpochRequest::KEY,
+        InitProducerIdRequest::KEY,
+        CreateTopicsRequest::KEY,
+        DeleteTopicsRequest::KEY,
+        DescribeConfigsRequest::KEY,
+        AlterConfigsRequest::KEY,
+        IncrementalAlterConfigsRequest::KEY,
+        CreatePartitionsRequest::KEY,
+        DescribeClusterRequest::KEY,
+    ]
+    .into_iter()
+    .collect();
+    let served: BTreeSet<i16> = advertised().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(served, swept, "every served API is swept");
+}
