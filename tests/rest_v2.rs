@@ -3,63 +3,33 @@
 //! what was produced through the gateway.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
+use kafka_gateway_tests::backend::Backend;
 use kafka_gateway_tests::gateway::TestGateway;
-use kafka_gateway_tests::{b64_encode, b64_from_json, run_python, unique_topic, TestBroker};
+use kafka_gateway_tests::{b64_encode, b64_from_json, run_python, unique_topic};
 use serde_json::{json, Value};
 
 const BINARY: &str = "application/vnd.kafka.binary.v2+json";
 const JSON_FORMAT: &str = "application/vnd.kafka.json.v2+json";
 const V2: &str = "application/vnd.kafka.v2+json";
 
-struct Env {
-    broker: TestBroker,
-    gateway: TestGateway,
+fn create_topic(env: &Backend, partitions: i32) -> String {
+    env.create_topic("rest-v2", partitions)
 }
 
-fn env() -> &'static Env {
-    static ENV: OnceLock<Env> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let broker = TestBroker::start();
-        let gateway = TestGateway::start(&broker.bootstrap);
-        Env { broker, gateway }
-    })
+fn consume(env: &Backend, topic: &str, count: usize) -> Vec<Value> {
+    env.consume(topic, None, count)
 }
 
-fn create_topic(partitions: i32) -> String {
-    let topic = unique_topic("rest-v2");
-    let out = run_python(
-        "create_topic.py",
-        &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": partitions}),
-    );
-    assert_eq!(out["ok"], true, "{out}");
-    topic
-}
-
-fn consume(topic: &str, count: usize) -> Vec<Value> {
-    let out = run_python(
-        "consume.py",
-        &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": null,
-                "count": count, "timeout_s": 30}),
-    );
-    assert_eq!(out["timed_out"], false, "{out}");
-    out["records"].as_array().unwrap().clone()
-}
-
-#[test]
-fn root_is_an_empty_object() {
-    let r = env().gateway.get("/");
+fn root_is_an_empty_object(env: &Backend) {
+    let r = env.gateway.get("/");
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!({}));
 }
 
-#[test]
-fn topics_partitions_and_brokers() {
-    let gw = &env().gateway;
-    let topic = create_topic(3);
+fn topics_partitions_and_brokers(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 3);
 
     let r = gw.get("/topics");
     assert_eq!(r.status, 200);
@@ -106,9 +76,8 @@ fn topics_partitions_and_brokers() {
     }
 }
 
-#[test]
-fn unknown_topics_and_partitions() {
-    let gw = &env().gateway;
+fn unknown_topics_and_partitions(env: &Backend) {
+    let gw = &env.gateway;
     let missing = unique_topic("missing");
     gw.get(&format!("/topics/{missing}"))
         .assert_error(404, 40401);
@@ -123,7 +92,7 @@ fn unknown_topics_and_partitions() {
     )
     .assert_error(404, 40401);
 
-    let topic = create_topic(2);
+    let topic = create_topic(env, 2);
     gw.get(&format!("/topics/{topic}/partitions/2"))
         .assert_error(404, 40402);
     gw.get(&format!("/topics/{topic}/partitions/x"))
@@ -138,10 +107,9 @@ fn unknown_topics_and_partitions() {
     .assert_error(404, 40402);
 }
 
-#[test]
-fn binary_produce_is_read_back_by_librdkafka() {
-    let gw = &env().gateway;
-    let topic = create_topic(3);
+fn binary_produce_is_read_back_by_librdkafka(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 3);
     // The spec's example, plus headers and a null value.
     let body = json!({"records": [
         {"key": "a2V5", "value": "Y29uZmx1ZW50"},
@@ -165,7 +133,7 @@ fn binary_produce_is_read_back_by_librdkafka() {
     }
     assert_eq!(offsets[1]["partition"], 1);
 
-    let records = consume(&topic, 4);
+    let records = consume(env, &topic, 4);
     let by_position: BTreeMap<(i64, i64), &Value> = records
         .iter()
         .map(|r| {
@@ -205,10 +173,9 @@ fn binary_produce_is_read_back_by_librdkafka() {
     );
 }
 
-#[test]
-fn keyed_records_land_where_java_clients_put_them() {
-    let gw = &env().gateway;
-    let topic = create_topic(4);
+fn keyed_records_land_where_java_clients_put_them(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 4);
     let keys: Vec<String> = (0..20).map(|i| format!("key-{i}")).collect();
     let body = json!({"records": keys.iter().map(|k| json!({"key": b64_encode(k.as_bytes()), "value": "eA=="})).collect::<Vec<_>>()});
     let out = gw.post(&format!("/topics/{topic}"), BINARY, &body).json();
@@ -221,7 +188,7 @@ fn keyed_records_land_where_java_clients_put_them() {
     let theirs = run_python(
         "produce.py",
         &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitioner": "murmur2_random",
+        &json!({"bootstrap": env.bootstrap, "topic": topic, "partitioner": "murmur2_random",
                 "records": keys.iter().map(|k| json!({"key": b64_encode(k.as_bytes()), "value": "eA=="})).collect::<Vec<_>>()}),
     );
     let theirs: Vec<i64> = theirs["delivered"]
@@ -233,10 +200,9 @@ fn keyed_records_land_where_java_clients_put_them() {
     assert_eq!(ours, theirs);
 }
 
-#[test]
-fn json_produce_stores_compact_json() {
-    let gw = &env().gateway;
-    let topic = create_topic(2);
+fn json_produce_stores_compact_json(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 2);
     let body = json!({"records": [
         {"key": "somekey", "value": {"foo": "bar"}},
         {"value": ["foo", "bar"], "partition": 1},
@@ -245,7 +211,7 @@ fn json_produce_stores_compact_json() {
     let r = gw.post(&format!("/topics/{topic}"), JSON_FORMAT, &body);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let offsets = r.json()["offsets"].as_array().unwrap().clone();
-    let records = consume(&topic, 3);
+    let records = consume(env, &topic, 3);
     let expected = [
         (Some(r#""somekey""#), r#"{"foo":"bar"}"#),
         (None, r#"["foo","bar"]"#),
@@ -264,10 +230,9 @@ fn json_produce_stores_compact_json() {
     }
 }
 
-#[test]
-fn produce_to_a_partition() {
-    let gw = &env().gateway;
-    let topic = create_topic(3);
+fn produce_to_a_partition(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 3);
     let body =
         json!({"records": [{"key": "a2V5", "value": "Y29uZmx1ZW50"}, {"value": "a2Fma2E="}]});
     let out = gw
@@ -280,10 +245,9 @@ fn produce_to_a_partition() {
     assert_eq!(offsets[1]["offset"], 1);
 }
 
-#[test]
-fn a_thousand_records_get_a_thousand_offsets_in_order() {
-    let gw = &env().gateway;
-    let topic = create_topic(3);
+fn a_thousand_records_get_a_thousand_offsets_in_order(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 3);
     let records: Vec<Value> = (0..1000)
         .map(|i| json!({"key": b64_encode(format!("k{}", i % 7).as_bytes()), "value": b64_encode(format!("v{i}").as_bytes())}))
         .collect();
@@ -308,7 +272,7 @@ fn a_thousand_records_get_a_thousand_offsets_in_order() {
         );
         *expected += 1;
     }
-    let read = consume(&topic, 1000);
+    let read = consume(env, &topic, 1000);
     assert_eq!(read.len(), 1000);
     for (i, o) in offsets.iter().enumerate() {
         let r = read
@@ -322,10 +286,9 @@ fn a_thousand_records_get_a_thousand_offsets_in_order() {
     }
 }
 
-#[test]
-fn bad_requests_get_documented_errors() {
-    let gw = &env().gateway;
-    let topic = create_topic(1);
+fn bad_requests_get_documented_errors(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 1);
     let path = format!("/topics/{topic}");
 
     gw.post(&path, BINARY, &json!({"records": []}))
@@ -363,13 +326,12 @@ fn bad_requests_get_documented_errors() {
     assert_eq!(offsets["beginning_offset"], 0);
 }
 
-#[test]
-fn a_body_over_the_limit_is_413() {
+fn a_body_over_the_limit_is_413(env: &Backend) {
     let gw = TestGateway::start_with(&[
-        &format!("--bootstrap.servers={}", env().broker.bootstrap),
+        &format!("--bootstrap.servers={}", env.bootstrap),
         "--request.body.max.bytes=1024",
     ]);
-    let topic = create_topic(1);
+    let topic = create_topic(env, 1);
     let big = b64_encode(&vec![b'x'; 2048]);
     gw.post(
         &format!("/topics/{topic}"),
@@ -379,9 +341,8 @@ fn a_body_over_the_limit_is_413() {
     .assert_error(413, 413);
 }
 
-#[test]
-fn accept_negotiation() {
-    let gw = &env().gateway;
+fn accept_negotiation(env: &Backend) {
+    let gw = &env.gateway;
     let r = gw.request("GET", "/brokers", &[("Accept", "application/json")], None);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -403,16 +364,15 @@ fn accept_negotiation() {
 /// and broker endpoints and checks each response's fields and types
 /// against the example response. Examples in the schema-registry formats
 /// get the documented "not supported" error instead.
-#[test]
-fn spec_examples() {
+fn spec_examples(env: &Backend) {
     use kafka_gateway_tests::spec::{shape_differences, success_examples};
-    let gw = &env().gateway;
+    let gw = &env.gateway;
     let topic = unique_topic("rest-v2-spec");
     let out = run_python(
         "create_topic.py",
         &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": 2,
-                "topic_config": {"cleanup.policy": "compact"}}),
+        &json!({"bootstrap": env.bootstrap, "topic": topic, "partitions": 2,
+                "topic_config": {"cleanup.policy": "delete"}}),
     );
     assert_eq!(out["ok"], true, "{out}");
     let endpoints = [
@@ -483,3 +443,18 @@ fn spec_examples() {
     }
     assert!(checked >= endpoints.len(), "{checked}");
 }
+
+kafka_gateway_tests::both_backends!(
+    root_is_an_empty_object,
+    topics_partitions_and_brokers,
+    unknown_topics_and_partitions,
+    binary_produce_is_read_back_by_librdkafka,
+    keyed_records_land_where_java_clients_put_them,
+    json_produce_stores_compact_json,
+    produce_to_a_partition,
+    a_thousand_records_get_a_thousand_offsets_in_order,
+    bad_requests_get_documented_errors,
+    a_body_over_the_limit_is_413,
+    accept_negotiation,
+    spec_examples,
+);

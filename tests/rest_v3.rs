@@ -1,58 +1,26 @@
 //! End-to-end tests of the REST v3 API over HTTP against the real test
 //! broker, including streaming produce.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use kafka_gateway_tests::gateway::{StreamingRequest, TestGateway};
-use kafka_gateway_tests::{b64_encode, b64_from_json, run_python, unique_topic, TestBroker};
+use kafka_gateway_tests::backend::Backend;
+use kafka_gateway_tests::gateway::StreamingRequest;
+use kafka_gateway_tests::{b64_encode, b64_from_json, run_python, unique_topic};
 use serde_json::{json, Value};
 
-struct Env {
-    broker: TestBroker,
-    gateway: TestGateway,
-    cluster_id: String,
+fn create_topic(env: &Backend, partitions: i32) -> String {
+    env.create_topic("rest-v3", partitions)
 }
 
-fn env() -> &'static Env {
-    static ENV: OnceLock<Env> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let broker = TestBroker::start();
-        let gateway = TestGateway::start(&broker.bootstrap);
-        let clusters = gateway.get("/v3/clusters").json();
-        let cluster_id = clusters["data"][0]["cluster_id"]
-            .as_str()
-            .expect("cluster id")
-            .to_owned();
-        Env {
-            broker,
-            gateway,
-            cluster_id,
-        }
-    })
-}
-
-fn create_topic(partitions: i32) -> String {
-    let topic = unique_topic("rest-v3");
-    let out = run_python(
-        "create_topic.py",
-        &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": partitions}),
-    );
-    assert_eq!(out["ok"], true, "{out}");
-    topic
-}
-
-fn records_path(prefix: &str, topic: &str) -> String {
+fn records_path(env: &Backend, prefix: &str, topic: &str) -> String {
     format!(
         "{prefix}/clusters/{}/topics/{topic}/records",
-        env().cluster_id
+        env.cluster_id
     )
 }
 
-#[test]
-fn clusters_under_both_prefixes() {
-    let gw = &env().gateway;
+fn clusters_under_both_prefixes(env: &Backend) {
+    let gw = &env.gateway;
     for prefix in ["/v3", "/kafka/v3"] {
         let list = gw.get(&format!("{prefix}/clusters"));
         assert_eq!(list.status, 200);
@@ -97,11 +65,10 @@ fn clusters_under_both_prefixes() {
     );
 }
 
-#[test]
-fn topics_list_and_get() {
-    let gw = &env().gateway;
-    let topic = create_topic(2);
-    let id = &env().cluster_id;
+fn topics_list_and_get(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 2);
+    let id = &env.cluster_id;
     let list = gw.get(&format!("/v3/clusters/{id}/topics")).json();
     assert_eq!(list["kind"], "KafkaTopicList");
     let t = list["data"]
@@ -128,17 +95,20 @@ fn topics_list_and_get() {
     .assert_error(404, 40403);
 }
 
-#[test]
-fn produce_one_record_as_the_spec_shows() {
-    let gw = &env().gateway;
-    let topic = create_topic(2);
+fn produce_one_record_as_the_spec_shows(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 2);
     let body = json!({ "partition_id": 1, "headers": [ { "name": "Header-1", "value": "SGVhZGVyLTE=" }, { "name": "Header-2", "value": "SGVhZGVyLTI=" } ], "key": { "type": "BINARY", "data": "Zm9vYmFy" }, "value": { "type": "JSON", "data": { "foo": "bar" } }, "timestamp": "2021-02-05T19:14:42Z" });
     for prefix in ["/v3", "/kafka/v3"] {
-        let r = gw.post(&records_path(prefix, &topic), "application/json", &body);
+        let r = gw.post(
+            &records_path(env, prefix, &topic),
+            "application/json",
+            &body,
+        );
         assert_eq!(r.status, 200);
         let report = r.json();
         assert_eq!(report["error_code"], 200, "{report}");
-        assert_eq!(report["cluster_id"], json!(env().cluster_id));
+        assert_eq!(report["cluster_id"], json!(env.cluster_id));
         assert_eq!(report["topic_name"], json!(topic));
         assert_eq!(report["partition_id"], 1);
         assert!(report["offset"].is_i64());
@@ -149,7 +119,7 @@ fn produce_one_record_as_the_spec_shows() {
     let read = run_python(
         "consume.py",
         &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": [1], "count": 2}),
+        &json!({"bootstrap": env.bootstrap, "topic": topic, "partitions": [1], "count": 2}),
     );
     let first = &read["records"][0];
     assert_eq!(b64_from_json(&first["key"]).unwrap(), b"foobar");
@@ -164,11 +134,10 @@ fn produce_one_record_as_the_spec_shows() {
     );
 }
 
-#[test]
-fn record_errors_and_request_errors() {
-    let gw = &env().gateway;
-    let topic = create_topic(1);
-    let path = records_path("/v3", &topic);
+fn record_errors_and_request_errors(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = create_topic(env, 1);
+    let path = records_path(env, "/v3", &topic);
     // A bad record is a 200 with the record's error.
     let r = gw.post(
         &path,
@@ -192,7 +161,7 @@ fn record_errors_and_request_errors() {
     gw.request("POST", &path, &[("Content-Type", "text/plain")], Some(b"x"))
         .assert_error(415, 415);
     gw.post(
-        &records_path("/v3", &unique_topic("none")),
+        &records_path(env, "/v3", &unique_topic("none")),
         "application/json",
         &json!({"value": {"type": "STRING", "data": "x"}}),
     )
@@ -205,11 +174,10 @@ fn record_errors_and_request_errors() {
     assert_eq!(r.json()["error_code"], 40403);
 }
 
-#[test]
-fn streaming_100k_records_in_order() {
+fn streaming_100k_records_in_order(env: &Backend) {
     const N: usize = 100_000;
-    let gw = &env().gateway;
-    let topic = create_topic(3);
+    let gw = &env.gateway;
+    let topic = create_topic(env, 3);
     // 1000 records per chunk, one bad record every 10,000.
     let chunks = (0..N / 1000).map(|c| {
         let mut chunk = Vec::new();
@@ -226,7 +194,7 @@ fn streaming_100k_records_in_order() {
     });
     let mut stream = StreamingRequest::post(
         gw.addr,
-        &records_path("/v3", &topic),
+        &records_path(env, "/v3", &topic),
         "application/json",
         chunks,
     );
@@ -256,7 +224,7 @@ fn streaming_100k_records_in_order() {
     let read = run_python(
         "consume.py",
         &[],
-        &json!({"bootstrap": env().broker.bootstrap, "topic": topic, "partitions": null,
+        &json!({"bootstrap": env.bootstrap, "topic": topic, "partitions": null,
                 "count": good, "timeout_s": 60}),
     );
     assert_eq!(read["timed_out"], false);
@@ -271,12 +239,11 @@ fn streaming_100k_records_in_order() {
     assert_eq!(values.len(), good, "every record exactly once");
 }
 
-#[test]
-fn a_slow_reader_of_reports_slows_the_sender() {
+fn a_slow_reader_of_reports_slows_the_sender(env: &Backend) {
     const CHUNKS: usize = 400;
     const PER_CHUNK: usize = 100;
-    let gw = &env().gateway;
-    let topic = create_topic(1);
+    let gw = &env.gateway;
+    let topic = create_topic(env, 1);
     let payload = b64_encode(&[b'x'; 1024]);
     let chunks = (0..CHUNKS).map(move |_| {
         let record = json!({"value": {"type": "BINARY", "data": payload}}).to_string();
@@ -284,7 +251,7 @@ fn a_slow_reader_of_reports_slows_the_sender() {
     });
     let mut stream = StreamingRequest::post(
         gw.addr,
-        &records_path("/v3", &topic),
+        &records_path(env, "/v3", &topic),
         "application/json",
         chunks,
     );
@@ -317,17 +284,20 @@ fn a_slow_reader_of_reports_slows_the_sender() {
 
 /// Sends the spec's example requests of the read-only endpoints and checks
 /// each response's fields and types against the example response.
-#[test]
-fn spec_examples_of_read_endpoints() {
+fn spec_examples_of_read_endpoints(env: &Backend) {
     use kafka_gateway_tests::spec::{fill, shape_differences, success_examples};
-    let gw = &env().gateway;
-    let topic = create_topic(2);
-    let brokers = gw
-        .get(&format!("/v3/clusters/{}/brokers", env().cluster_id))
+    let gw = &env.gateway;
+    let topic = create_topic(env, 2);
+    // The broker hosting partition 1 (the examples use partition 1).
+    let partition = gw
+        .get(&format!(
+            "/v3/clusters/{}/topics/{topic}/partitions/1/replicas",
+            env.cluster_id
+        ))
         .json();
-    let broker_id = brokers["data"][0]["broker_id"].to_string();
+    let broker_id = partition["data"][0]["broker_id"].to_string();
     let values = [
-        ("cluster_id", env().cluster_id.as_str()),
+        ("cluster_id", env.cluster_id.as_str()),
         ("topic_name", topic.as_str()),
         ("partition_id", "1"),
         ("broker_id", broker_id.as_str()),
@@ -370,11 +340,10 @@ fn spec_examples_of_read_endpoints() {
     assert!(checked >= endpoints.len() * 2);
 }
 
-#[test]
-fn brokers_partitions_and_replicas() {
-    let gw = &env().gateway;
-    let id = &env().cluster_id;
-    let topic = create_topic(3);
+fn brokers_partitions_and_replicas(env: &Backend) {
+    let gw = &env.gateway;
+    let id = &env.cluster_id;
+    let topic = create_topic(env, 3);
     let brokers = gw.get(&format!("/v3/clusters/{id}/brokers")).json();
     let broker = &brokers["data"][0];
     let broker_id = broker["broker_id"].as_i64().unwrap();
@@ -413,16 +382,33 @@ fn brokers_partitions_and_replicas() {
         replicas.iter().filter(|r| r["is_leader"] == true).count(),
         1
     );
-    let hosted = gw
-        .get(&format!(
-            "/v3/clusters/{id}/brokers/{broker_id}/partition-replicas"
-        ))
-        .json();
-    let ours: Vec<_> = hosted["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["topic_name"] == json!(topic))
-        .collect();
-    assert_eq!(ours.len(), 3, "{hosted}");
+    let mut hosted_total = 0;
+    for b in brokers["data"].as_array().unwrap() {
+        let hosted = gw
+            .get(&format!(
+                "/v3/clusters/{id}/brokers/{}/partition-replicas",
+                b["broker_id"]
+            ))
+            .json();
+        hosted_total += hosted["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["topic_name"] == json!(topic))
+            .count();
+    }
+    // Three partitions, one replica each.
+    assert_eq!(hosted_total, 3);
+    let _ = broker_id;
 }
+
+kafka_gateway_tests::both_backends!(
+    clusters_under_both_prefixes,
+    topics_list_and_get,
+    produce_one_record_as_the_spec_shows,
+    record_errors_and_request_errors,
+    streaming_100k_records_in_order,
+    a_slow_reader_of_reports_slows_the_sender,
+    spec_examples_of_read_endpoints,
+    brokers_partitions_and_replicas,
+);

@@ -19,6 +19,9 @@ use kafka_gateway::server::Bound;
 pub struct TestGateway {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The in-process development cluster's `bootstrap.servers`, when the
+    /// gateway was started with `--dev`.
+    pub dev_bootstrap: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -27,6 +30,12 @@ impl TestGateway {
     /// A gateway in front of `bootstrap` with default settings.
     pub fn start(bootstrap: &str) -> TestGateway {
         TestGateway::start_with(&[&format!("--bootstrap.servers={bootstrap}")])
+    }
+
+    /// A gateway in front of its own in-process development cluster
+    /// (`--dev`, 3 brokers).
+    pub fn dev() -> TestGateway {
+        TestGateway::start_with(&["--dev"])
     }
 
     /// A gateway configured with command-line flags (`--name=value`);
@@ -51,24 +60,38 @@ impl TestGateway {
                     .build()
                     .expect("runtime");
                 runtime.block_on(async move {
+                    let mut cluster = None;
+                    let mut bootstrap = Vec::new();
+                    if config.dev {
+                        let dev = kafka_gateway::dev::start(usize::from(config.dev_brokers))
+                            .await
+                            .expect("development cluster");
+                        bootstrap = kafka_gateway::dev::bootstrap_pairs(&dev);
+                        cluster = Some(dev);
+                    }
+                    let cluster_bootstrap = cluster.as_ref().map(|c| c.bootstrap());
                     let bound = Bound::bind(&config).await.expect("bind");
                     addr_tx
-                        .send(bound.local_addrs()[0])
+                        .send((bound.local_addrs()[0], cluster_bootstrap))
                         .expect("report address");
-                    let gateway = Arc::new(Gateway::new(config, Vec::new()));
+                    let gateway = Arc::new(Gateway::new(config, bootstrap));
                     bound
                         .serve(gateway, async {
                             let _ = stop_rx.await;
                         })
                         .await;
+                    if let Some(cluster) = cluster {
+                        cluster.shutdown().await;
+                    }
                 });
             })
             .expect("spawn gateway thread");
-        let addr = addr_rx
+        let (addr, dev_bootstrap) = addr_rx
             .recv_timeout(Duration::from_secs(10))
             .expect("gateway did not start");
         TestGateway {
             addr,
+            dev_bootstrap,
             stop: Some(stop_tx),
             thread: Some(thread),
         }

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod backend;
 pub mod gateway;
 pub mod spec;
 

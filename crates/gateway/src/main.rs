@@ -84,16 +84,30 @@ fn main() -> ExitCode {
 
 /// Binds the listeners and serves until SIGINT or SIGTERM.
 async fn run(config: Config) -> Result<(), String> {
-    if config.dev {
-        return Err("the development cluster (--dev) is not part of this build yet".into());
-    }
     let shutdown = shutdown_signal()?;
+    let mut dev_cluster = None;
+    let mut bootstrap = Vec::new();
+    if config.dev {
+        let cluster = kafka_gateway::dev::start(usize::from(config.dev_brokers))
+            .await
+            .map_err(|e| format!("cannot start the development cluster: {e}"))?;
+        tracing::info!(
+            bootstrap = %cluster.bootstrap(),
+            brokers = config.dev_brokers,
+            "development cluster started (in memory; everything is lost on exit)"
+        );
+        bootstrap = kafka_gateway::dev::bootstrap_pairs(&cluster);
+        dev_cluster = Some(cluster);
+    }
     let bound = Bound::bind(&config).await.map_err(|e| e.to_string())?;
     for addr in bound.local_addrs() {
         tracing::info!("listening on http://{addr}");
     }
-    let gateway = Arc::new(Gateway::new(config, Vec::new()));
+    let gateway = Arc::new(Gateway::new(config, bootstrap));
     bound.serve(gateway, shutdown).await;
+    if let Some(cluster) = dev_cluster {
+        cluster.shutdown().await;
+    }
     Ok(())
 }
 

@@ -150,3 +150,16 @@ fn bad_settings_stop_start_up_with_a_clear_error() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn dev_mode_serves_an_in_process_cluster() {
+    let mut gw = start(&["--dev", "--listeners=http://127.0.0.1:0"]);
+    let (status, body) = get(gw.addr, "/brokers");
+    assert_eq!(status, 200, "{body}");
+    let brokers: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(brokers["brokers"], serde_json::json!([1, 2, 3]));
+    let (status, body) = get(gw.addr, "/v3/clusters/kafka-gateway-dev");
+    assert_eq!(status, 200, "{body}");
+    signal(&gw.child, "TERM");
+    assert!(wait_for_exit(&mut gw.child, Duration::from_secs(10)).success());
+}
