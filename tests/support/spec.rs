@@ -111,6 +111,6 @@ mod tests {
         )
         .is_empty());
         let diff = shape_differences(&json!({"a": "2", "c": [{"d": 1}]}), &example);
-        assert_eq!(diff.len(), 3, "{diff:?}");
+        assert_eq!(diff.len(), 4, "{diff:?}");
     }
 }
