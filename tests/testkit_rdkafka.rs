@@ -488,3 +488,198 @@ fn librdkafka_admin_lists_offsets() {
     assert_eq!(got[3]["offset"], first_at_or_after.offset);
     assert_eq!(got[4]["offset"], -1);
 }
+
+/// Keyed records for `topic` without a partition: librdkafka's partitioner
+/// spreads them.
+fn produce_keyed(topic: &str, n: usize) {
+    let records: Vec<Value> = (0..n)
+        .map(|i| json!({"key": b64_json(Some(format!("k{i}").as_bytes())), "value": b64_json(Some(format!("v{i}").as_bytes()))}))
+        .collect();
+    let out = run_python(
+        "produce.py",
+        &[],
+        &json!({"bootstrap": bootstrap(), "topic": topic, "records": records, "linger_ms": 5}),
+    );
+    assert_eq!(out["delivered"].as_array().map(Vec::len), Some(n));
+}
+
+fn consumed(out: &Value) -> Vec<(i64, i64)> {
+    out["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            (
+                r["partition"].as_i64().unwrap(),
+                r["offset"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn partition_ends(topic: &str, partitions: i32) -> Vec<(i64, i64)> {
+    (0..partitions)
+        .flat_map(|p| {
+            let n = cluster().records(topic, p).expect("log").len() as i64;
+            (0..n).map(move |o| (i64::from(p), o))
+        })
+        .collect()
+}
+
+#[test]
+fn librdkafka_group_consumer_commits_and_a_successor_resumes() {
+    let t = unique_topic("grp");
+    cluster().create_topic(&t, 3, 3).expect("create");
+    produce_keyed(&t, 60);
+    let all = partition_ends(&t, 3);
+    assert_eq!(all.len(), 60);
+    let group = unique_topic("group");
+    let request = |count: usize| json!({"bootstrap": bootstrap(), "group": group, "topics": [t], "count": count, "commit": "sync", "timeout_s": 30});
+    let first = run_python("group_consume.py", &[], &request(25));
+    let first_records = consumed(&first);
+    assert_eq!(first_records.len(), 25);
+    assert_eq!(
+        first["assignment"].as_array().map(Vec::len),
+        Some(3),
+        "{first}"
+    );
+    let committed: i64 = first["committed"]
+        .as_object()
+        .expect("committed")
+        .values()
+        .map(|o| o.as_i64().unwrap().max(0))
+        .sum();
+    assert_eq!(committed, 25, "{first}");
+
+    let results = admin(json!([
+        {"op": "list_group_offsets", "group": group, "partitions": null},
+        {"op": "describe_groups", "groups": [group]},
+        {"op": "list_groups"},
+    ]));
+    let offsets = &results[0]["offsets"];
+    for p in 0..3 {
+        let in_first = first_records.iter().filter(|(q, _)| *q == p).count() as i64;
+        let committed = offsets[format!("{t}/{p}")].as_i64().unwrap_or(-1001);
+        assert_eq!(committed.max(0), in_first, "partition {p}: {offsets}");
+    }
+    let described = &results[1][&group];
+    assert_eq!(described["state"], "EMPTY", "{described}");
+    assert_eq!(described["members"], json!([]));
+    let listed = results[2]["groups"].as_array().expect("groups");
+    let ours = listed.iter().find(|g| g["id"] == group).expect("listed");
+    assert_eq!(ours["state"], "EMPTY");
+    assert_eq!(ours["simple"], false);
+
+    let second = run_python("group_consume.py", &[], &request(35));
+    let mut together = first_records;
+    together.extend(consumed(&second));
+    together.sort_unstable();
+    assert_eq!(
+        together, all,
+        "each record read once across the two consumers"
+    );
+
+    let results = admin(json!([
+        {"op": "alter_group_offsets", "group": group, "offsets": [[t, 0, 1]]},
+        {"op": "list_group_offsets", "group": group, "partitions": [[t, 0]]},
+        {"op": "delete_groups", "groups": [group, unique_topic("no-such-group")]},
+        {"op": "list_group_offsets", "group": group, "partitions": [[t, 0]]},
+    ]));
+    assert_eq!(results[0]["ok"], true, "{}", results[0]);
+    assert_eq!(results[1]["offsets"][format!("{t}/0")], 1);
+    let deleted = results[2].as_object().expect("map");
+    assert_eq!(deleted[&group]["ok"], true);
+    assert!(
+        deleted
+            .iter()
+            .any(|(k, v)| *k != group && v["error"] == "GROUP_ID_NOT_FOUND"),
+        "{deleted:?}"
+    );
+    assert_eq!(
+        results[3]["offsets"][format!("{t}/0")],
+        -1001,
+        "gone with the group"
+    );
+}
+
+#[test]
+fn two_librdkafka_consumers_split_the_partitions() {
+    let t = unique_topic("split");
+    cluster().create_topic(&t, 4, 2).expect("create");
+    produce_keyed(&t, 40);
+    let all = partition_ends(&t, 4);
+    let group = unique_topic("split-group");
+    let consumers: Vec<_> = (0..2)
+        .map(|i| {
+            let request = json!({
+                "bootstrap": bootstrap(), "group": group, "topics": [t],
+                "commit": "auto", "min_run_s": 4, "idle_s": 1, "timeout_s": 25,
+                "config": {"client.id": format!("consumer-{i}")},
+            });
+            std::thread::spawn(move || run_python("group_consume.py", &[], &request))
+        })
+        .collect();
+
+    // While both run: one stable generation with the partitions split.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let described = loop {
+        let results = admin(json!([{"op": "describe_groups", "groups": [group]}]));
+        let d = results[0][&group].clone();
+        let members = d["members"].as_array().map_or(0, Vec::len);
+        if d["state"] == "STABLE" && members == 2 {
+            break d;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never stable with two members: {d}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let members = described["members"].as_array().expect("members");
+    let mut assigned: Vec<Value> = Vec::new();
+    for m in members {
+        let a = m["assignment"].as_array().expect("assignment");
+        assert!(!a.is_empty(), "{described}");
+        assigned.extend(a.iter().cloned());
+        assert_eq!(m["host"], "/127.0.0.1");
+        assert!(m["client_id"].as_str().unwrap().starts_with("consumer-"));
+    }
+    assigned.sort_by_key(|a| a[1].as_i64());
+    assert_eq!(
+        assigned,
+        (0..4).map(|p| json!([t, p])).collect::<Vec<_>>(),
+        "disjoint, all partitions"
+    );
+    assert_eq!(described["assignor"], "range");
+    assert!(described["coordinator"].as_i64().is_some());
+    let results = admin(json!([
+        {"op": "list_groups", "states": ["stable"]},
+        {"op": "delete_groups", "groups": [group]},
+    ]));
+    assert!(results[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == group));
+    assert_eq!(results[1][&group]["error"], "NON_EMPTY_GROUP");
+
+    let outputs: Vec<Value> = consumers
+        .into_iter()
+        .map(|c| c.join().expect("consumer"))
+        .collect();
+    let mut seen: Vec<(i64, i64)> = outputs.iter().flat_map(consumed).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen, all, "every record consumed");
+    // Both committed what they consumed when they left.
+    let results = admin(json!([{"op": "list_group_offsets", "group": group, "partitions": null}]));
+    for p in 0..4 {
+        let end = cluster().records(&t, p).unwrap().len() as i64;
+        assert_eq!(
+            results[0]["offsets"][format!("{t}/{p}")],
+            end,
+            "{}",
+            results[0]
+        );
+    }
+}

@@ -24,15 +24,18 @@
 //! What it serves (see `docs/testing.md` for the details and the limits):
 //! ApiVersions, Metadata, Produce (with idempotence), Fetch, ListOffsets,
 //! OffsetForLeaderEpoch, InitProducerId, CreateTopics, DeleteTopics,
-//! CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs
-//! and DescribeCluster, answering with Kafka's error codes.
+//! CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs,
+//! DescribeCluster, and a classic group coordinator (FindCoordinator,
+//! JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
+//! ListGroups, DescribeGroups, DeleteGroups, OffsetDelete), answering with
+//! Kafka's error codes.
 //!
 //! Faults can be injected at any time: error codes for the next requests of
 //! an API ([`Cluster::fail_next`]), slow responses
 //! ([`Cluster::delay_responses`]), dropped connections, leader moves, and
 //! brokers stopped and restarted on the same port.
 //!
-//! Layout: `state` (topics, logs, configs, producers — no I/O), `handlers`
+//! Layout: `state` (topics, logs, configs, producers, groups — no I/O), `handlers`
 //! (one module per API), `dispatch` (frame → handler → frame) and `server`
 //! (listeners and connections).
 //!
@@ -105,6 +108,9 @@ impl Default for ClusterConfig {
     }
 }
 
+/// How often the group timers (session and rebalance timeouts) run.
+const TICK: Duration = Duration::from_millis(20);
+
 /// What the brokers share.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -135,6 +141,8 @@ pub struct Cluster {
     cluster_id: String,
     brokers: Mutex<BTreeMap<i32, BrokerHandle>>,
     runtime: tokio::runtime::Handle,
+    /// Runs the group timers.
+    ticker: JoinHandle<()>,
     /// The runtime owned by a cluster from [`Cluster::start_background`].
     owned_runtime: Option<tokio::runtime::Runtime>,
 }
@@ -210,11 +218,23 @@ impl Cluster {
                 },
             );
         }
+        let ticker = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(TICK);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    interval.tick().await;
+                    shared.lock().tick(std::time::Instant::now());
+                }
+            })
+        };
         Ok(Cluster {
             shared,
             cluster_id,
             brokers: Mutex::new(brokers),
             runtime,
+            ticker,
             owned_runtime,
         })
     }
@@ -424,6 +444,7 @@ impl Cluster {
             accept.abort();
             let _ = accept.await;
         }
+        self.ticker.abort();
         if let Some(runtime) = self.owned_runtime.take() {
             runtime.shutdown_background();
         }
@@ -432,6 +453,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        self.ticker.abort();
         for b in self.handles().values_mut() {
             b.kill.send_modify(|g| *g += 1);
             if let Some(accept) = b.accept.take() {

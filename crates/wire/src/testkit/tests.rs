@@ -15,6 +15,7 @@ use super::dispatch::{handle_frame, Outcome, Peer};
 use super::handlers::{advertised, Handler};
 use super::state::{NewTopic, State};
 use super::{ClusterConfig, Shared};
+use crate::error::ResponseError;
 use crate::record::{BatchBuilder, BatchParams, Header};
 
 fn s(v: &str) -> StrBytes {
@@ -304,7 +305,19 @@ async fn every_advertised_version_round_trips() {
         r
     })
     .await;
+    sweep_groups(&shared).await;
     let swept: BTreeSet<i16> = [
+        FindCoordinatorRequest::KEY,
+        JoinGroupRequest::KEY,
+        SyncGroupRequest::KEY,
+        HeartbeatRequest::KEY,
+        LeaveGroupRequest::KEY,
+        OffsetCommitRequest::KEY,
+        OffsetFetchRequest::KEY,
+        ListGroupsRequest::KEY,
+        DescribeGroupsRequest::KEY,
+        DeleteGroupsRequest::KEY,
+        OffsetDeleteRequest::KEY,
         ApiVersionsRequest::KEY,
         MetadataRequest::KEY,
         ProduceRequest::KEY,
@@ -324,4 +337,191 @@ async fn every_advertised_version_round_trips() {
     .collect();
     let served: BTreeSet<i16> = advertised().into_iter().map(|(k, _)| k).collect();
     assert_eq!(served, swept, "every served API is swept");
+}
+
+/// A group id that broker 1 (where `call` sends) coordinates.
+fn local_group(shared: &Arc<Shared>, prefix: &str) -> String {
+    let mut state = shared.lock();
+    (0..)
+        .map(|i| format!("{prefix}-{i}"))
+        .find(|g| state.group_coordinator(g) == Ok(1))
+        .expect("a group on broker 1")
+}
+
+fn join_request(group: &str, member: &str, v: i16) -> JoinGroupRequest {
+    let mut r = JoinGroupRequest::default()
+        .with_group_id(GroupId(s(group)))
+        .with_session_timeout_ms(10_000)
+        .with_member_id(s(member))
+        .with_protocol_type(s("consumer"))
+        .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default(
+        )
+        .with_name(s("range"))
+        .with_metadata(Bytes::from_static(b"\0\x01\0\0\0\x01\0\x01t"))]);
+    if v >= 1 {
+        r.rebalance_timeout_ms = 10_000;
+    }
+    r
+}
+
+fn member_of(shared: &Arc<Shared>, group: &str) -> (String, i32) {
+    let state = shared.lock();
+    let g = &state.groups[group];
+    (
+        g.members.keys().next().cloned().unwrap_or_default(),
+        g.generation,
+    )
+}
+
+async fn sweep_groups(shared: &Arc<Shared>) {
+    sweep(shared, |v| {
+        let mut r = FindCoordinatorRequest::default();
+        if v >= 4 {
+            r.coordinator_keys = vec![s("a"), s("b")];
+        } else {
+            r.key = s("a");
+        }
+        r
+    })
+    .await;
+    let group = local_group(shared, "sweep");
+    // A stable one-member group, joined at v5 (member id required first).
+    let first = call(shared, 5, &join_request(&group, "", 5))
+        .await
+        .expect("join");
+    assert_eq!(first.error_code, ResponseError::MemberIdRequired.code());
+    let joined = call(
+        shared,
+        5,
+        &join_request(&group, first.member_id.as_str(), 5),
+    )
+    .await
+    .expect("join");
+    assert_eq!(joined.error_code, 0);
+    assert_eq!(joined.leader, joined.member_id);
+    sweep(shared, |v| {
+        let (member, _) = member_of(shared, &group);
+        join_request(&group, &member, v)
+    })
+    .await;
+    sweep(shared, |_| {
+        let (member, generation) = member_of(shared, &group);
+        SyncGroupRequest::default()
+            .with_group_id(GroupId(s(&group)))
+            .with_generation_id(generation)
+            .with_member_id(s(&member))
+            .with_assignments(vec![
+                sync_group_request::SyncGroupRequestAssignment::default()
+                    .with_member_id(s(&member))
+                    .with_assignment(Bytes::from_static(b"assignment")),
+            ])
+    })
+    .await;
+    sweep(shared, |_| {
+        let (member, generation) = member_of(shared, &group);
+        HeartbeatRequest::default()
+            .with_group_id(GroupId(s(&group)))
+            .with_generation_id(generation)
+            .with_member_id(s(&member))
+    })
+    .await;
+    sweep(shared, |v| {
+        let (member, generation) = member_of(shared, &group);
+        let mut partition = offset_commit_request::OffsetCommitRequestPartition::default()
+            .with_partition_index(0)
+            .with_committed_offset(5)
+            .with_committed_metadata(Some(s("m")));
+        if v >= 6 {
+            partition.committed_leader_epoch = 0;
+        }
+        OffsetCommitRequest::default()
+            .with_group_id(GroupId(s(&group)))
+            .with_generation_id_or_member_epoch(generation)
+            .with_member_id(s(&member))
+            .with_topics(vec![
+                offset_commit_request::OffsetCommitRequestTopic::default()
+                    .with_name(name("t"))
+                    .with_partitions(vec![partition]),
+            ])
+    })
+    .await;
+    sweep(shared, |v| {
+        if v >= 8 {
+            OffsetFetchRequest::default().with_groups(vec![
+                offset_fetch_request::OffsetFetchRequestGroup::default()
+                    .with_group_id(GroupId(s(&group)))
+                    .with_topics(Some(vec![
+                        offset_fetch_request::OffsetFetchRequestTopics::default()
+                            .with_name(name("t"))
+                            .with_partition_indexes(vec![0, 1]),
+                    ])),
+                offset_fetch_request::OffsetFetchRequestGroup::default()
+                    .with_group_id(GroupId(s(&group)))
+                    .with_topics(None),
+            ])
+        } else {
+            OffsetFetchRequest::default()
+                .with_group_id(GroupId(s(&group)))
+                .with_topics(if v >= 2 {
+                    None
+                } else {
+                    Some(vec![
+                        offset_fetch_request::OffsetFetchRequestTopic::default()
+                            .with_name(name("t"))
+                            .with_partition_indexes(vec![0, 1]),
+                    ])
+                })
+        }
+    })
+    .await;
+    sweep(shared, |v| {
+        let mut r = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(s(&group)), GroupId(s("missing"))]);
+        if v >= 3 {
+            r.include_authorized_operations = true;
+        }
+        r
+    })
+    .await;
+    sweep(shared, |v| {
+        let mut r = ListGroupsRequest::default();
+        if v >= 4 {
+            r.states_filter = vec![s("stable"), s("Empty")];
+        }
+        if v >= 5 {
+            r.types_filter = vec![s("classic")];
+        }
+        r
+    })
+    .await;
+    sweep(shared, |_| {
+        OffsetDeleteRequest::default()
+            .with_group_id(GroupId(s(&group)))
+            .with_topics(vec![
+                offset_delete_request::OffsetDeleteRequestTopic::default()
+                    .with_name(name("t"))
+                    .with_partitions(vec![
+                        offset_delete_request::OffsetDeleteRequestPartition::default()
+                            .with_partition_index(0),
+                    ]),
+            ])
+    })
+    .await;
+    sweep(shared, |v| {
+        let (member, _) = member_of(shared, &group);
+        let mut r = LeaveGroupRequest::default().with_group_id(GroupId(s(&group)));
+        if v >= 3 {
+            r.members =
+                vec![leave_group_request::MemberIdentity::default().with_member_id(s(&member))];
+        } else {
+            r.member_id = s(&member);
+        }
+        r
+    })
+    .await;
+    sweep(shared, |_| {
+        DeleteGroupsRequest::default()
+            .with_groups_names(vec![GroupId(s(&group)), GroupId(s("missing"))])
+    })
+    .await;
 }

@@ -11,16 +11,27 @@ mod alter_configs;
 pub(crate) mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_groups;
 mod fetch;
+mod find_coordinator;
+mod heartbeat;
 mod incremental_alter_configs;
 mod init_producer_id;
+mod join_group;
+mod leave_group;
+mod list_groups;
 mod list_offsets;
 mod metadata;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
 mod offset_for_leader_epoch;
 mod produce;
+mod sync_group;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,6 +39,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use kafka_protocol::messages::{RequestHeader, TopicName};
 use kafka_protocol::protocol::{Request, StrBytes, VersionRange};
+use tokio::sync::oneshot;
 
 use super::dispatch::{self, Outcome, Peer};
 use super::state::State;
@@ -40,6 +52,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) broker: i32,
     /// The request's API version.
     pub(crate) version: i16,
+    /// The request header's client id.
+    pub(crate) client_id: &'a str,
+    /// The client's address (`/127.0.0.1`).
+    pub(crate) client_host: &'a str,
     /// Monotonic time of arrival.
     pub(crate) now: Instant,
     /// Wall-clock time of arrival, ms since the epoch.
@@ -64,6 +80,8 @@ pub(crate) enum Reply<R> {
     Silent,
     /// Close the connection (Produce with `acks=0` that failed).
     Close,
+    /// Answer when the group coordinator sends the response.
+    Later(oneshot::Receiver<R>),
     /// Answer when new data arrives or the deadline passes.
     Poll(Poll<R>),
 }
@@ -112,9 +130,12 @@ macro_rules! apis {
 
 use kafka_protocol::messages::{
     AlterConfigsRequest, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest,
-    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest,
-    IncrementalAlterConfigsRequest, InitProducerIdRequest, ListOffsetsRequest, MetadataRequest,
-    OffsetForLeaderEpochRequest, ProduceRequest,
+    DeleteGroupsRequest, DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest,
+    DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest,
+    IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest,
+    ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
+    SyncGroupRequest,
 };
 
 apis!(
@@ -122,6 +143,15 @@ apis!(
     FetchRequest,
     ListOffsetsRequest,
     MetadataRequest,
+    OffsetCommitRequest,
+    OffsetFetchRequest,
+    FindCoordinatorRequest,
+    JoinGroupRequest,
+    HeartbeatRequest,
+    LeaveGroupRequest,
+    SyncGroupRequest,
+    DescribeGroupsRequest,
+    ListGroupsRequest,
     ApiVersionsRequest,
     CreateTopicsRequest,
     DeleteTopicsRequest,
@@ -130,7 +160,9 @@ apis!(
     DescribeConfigsRequest,
     AlterConfigsRequest,
     CreatePartitionsRequest,
+    DeleteGroupsRequest,
     IncrementalAlterConfigsRequest,
+    OffsetDeleteRequest,
     DescribeClusterRequest,
 );
 

@@ -8,22 +8,27 @@
 //! end, and a leader change (a moved leader, a stopped broker) loses nothing.
 
 pub(crate) mod configs;
+pub(crate) mod groups;
 pub(crate) mod log;
 pub(crate) mod producers;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
 use super::ClusterConfig;
 use crate::error::ResponseError;
 use configs::Layers;
+use groups::{partition_for, Group};
 use log::PartitionLog;
 use producers::Producers;
 
 /// Longest topic name Kafka accepts.
 const MAX_TOPIC_NAME: usize = 249;
+/// The topic whose partition leaders coordinate the groups.
+pub(crate) const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
 /// Most partitions one topic may have here (memory guard).
 pub(crate) const MAX_PARTITIONS: i32 = 100_000;
 
@@ -180,6 +185,8 @@ pub(crate) struct State {
     pub(crate) cluster_configs: BTreeMap<String, String>,
     pub(crate) topics: BTreeMap<String, Topic>,
     pub(crate) topic_names: HashMap<Uuid, String>,
+    /// Consumer groups by id.
+    pub(crate) groups: BTreeMap<String, Group>,
     pub(crate) next_producer_id: i64,
     pub(crate) faults: Faults,
     /// Requests handled, by API key.
@@ -211,6 +218,7 @@ impl State {
             cluster_configs: BTreeMap::new(),
             topics: BTreeMap::new(),
             topic_names: HashMap::new(),
+            groups: BTreeMap::new(),
             next_producer_id: 1000,
             faults: Faults::default(),
             requests: HashMap::new(),
@@ -517,11 +525,50 @@ impl State {
         }
     }
 
-    /// Removes a topic.
+    /// Removes a topic, and the offsets groups committed for it.
     pub(crate) fn delete_topic(&mut self, name: &str) -> Option<Topic> {
         let topic = self.topics.remove(name)?;
         self.topic_names.remove(&topic.id);
+        for g in self.groups.values_mut() {
+            g.offsets.retain(|(t, _), _| t != name);
+        }
         Some(topic)
+    }
+
+    /// The broker coordinating `group`: the leader of its partition of the
+    /// offsets topic, which is created on first use.
+    pub(crate) fn group_coordinator(&mut self, group: &str) -> Result<i32, ResponseError> {
+        if !self.topics.contains_key(OFFSETS_TOPIC) {
+            let replication = self.alive_brokers().len().min(3) as i16;
+            let plan = self
+                .plan_topic(&NewTopic {
+                    name: OFFSETS_TOPIC.to_owned(),
+                    partitions: self.config.offsets_topic_partitions,
+                    replication,
+                    assignments: Vec::new(),
+                    configs: vec![
+                        ("cleanup.policy".into(), Some("compact".into())),
+                        ("compression.type".into(), Some("producer".into())),
+                        ("segment.bytes".into(), Some("104857600".into())),
+                    ],
+                })
+                .map_err(|_| ResponseError::CoordinatorNotAvailable)?;
+            self.create_topic(plan, true);
+        }
+        let topic = &self.topics[OFFSETS_TOPIC];
+        let index = partition_for(group, topic.partitions.len() as i32);
+        match topic.partitions.get(index as usize).map(|p| p.leader) {
+            Some(leader) if leader >= 0 => Ok(leader),
+            _ => Err(ResponseError::CoordinatorNotAvailable),
+        }
+    }
+
+    /// Runs the group timers.
+    pub(crate) fn tick(&mut self, now: Instant) {
+        let delay = self.config.group_initial_rebalance_delay;
+        for g in self.groups.values_mut() {
+            g.tick(now, delay);
+        }
     }
 
     /// Marks a broker down: it leaves every ISR, and partitions it led get
