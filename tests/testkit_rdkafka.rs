@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_gateway_tests::{b64_from_json, b64_json, run_python, unique_topic};
+use kafka_protocol::messages::ApiKey;
 use serde_json::{json, Value};
 use wire::consumer::{FetchConfig, PartitionReader};
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
@@ -819,4 +820,55 @@ fn librdkafka_admin_deletes_records_and_elects_leaders() {
         &json!({"bootstrap": bootstrap(), "topic": t, "partitions": [1], "count": 1, "timeout_s": 20}),
     );
     assert_eq!(consumed["records"][0]["offset"], 0);
+}
+
+#[test]
+fn librdkafka_idempotent_producer_follows_leader_moves() {
+    // A cluster of its own: its Produce responses are slowed down so that
+    // the leader moves land while batches are in flight.
+    let cluster = Cluster::start_background(ClusterConfig::default()).expect("cluster");
+    cluster.create_topic("moves", 1, 3).expect("create");
+    cluster.delay_responses(Some(ApiKey::Produce), Duration::from_millis(10));
+    let n = 1000;
+    let records: Vec<Value> = (0..n)
+        .map(|i| json!({"value": b64_json(Some(format!("m{i:05}").as_bytes())), "partition": 0}))
+        .collect();
+    let request = json!({
+        "bootstrap": cluster.bootstrap(), "topic": "moves", "records": records, "linger_ms": 1,
+        "enable_idempotence": true, "timeout_s": 60,
+        "config": {"batch.num.messages": 10},
+    });
+    let producing = std::thread::spawn(move || run_python("produce.py", &[], &request));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while cluster.request_count(ApiKey::Produce) == 0 {
+        assert!(std::time::Instant::now() < deadline, "nothing produced");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for to in [2, 3, 1, 3, 2, 1] {
+        std::thread::sleep(Duration::from_millis(30));
+        cluster.move_leader("moves", 0, to).expect("move");
+    }
+    assert!(
+        !producing.is_finished(),
+        "the moves happened while producing"
+    );
+    let delivered = producing.join().expect("producer");
+    let offsets: Vec<i64> = delivered["delivered"]
+        .as_array()
+        .expect("delivered")
+        .iter()
+        .map(|d| d["offset"].as_i64().expect("offset"))
+        .collect();
+    assert_eq!(offsets, (0..n as i64).collect::<Vec<_>>());
+    let log: Vec<String> = cluster
+        .records("moves", 0)
+        .expect("log")
+        .iter()
+        .map(|r| String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned())
+        .collect();
+    let expected: Vec<String> = (0..n).map(|i| format!("m{i:05}")).collect();
+    assert_eq!(
+        log, expected,
+        "every record once, in order, across the leader moves"
+    );
 }

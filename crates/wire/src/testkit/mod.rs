@@ -167,7 +167,7 @@ impl Cluster {
     /// Starts the brokers on the current tokio runtime, each on its own
     /// port of 127.0.0.1.
     pub async fn start(config: ClusterConfig) -> io::Result<Cluster> {
-        Self::start_on(config, tokio::runtime::Handle::current(), None).await
+        Self::start_on(config, tokio::runtime::Handle::current()).await
     }
 
     /// Starts the cluster on a runtime of its own (one worker thread), so it
@@ -182,7 +182,7 @@ impl Cluster {
             .build()?;
         let handle = runtime.handle().clone();
         let started = std::thread::scope(|s| {
-            s.spawn(|| handle.block_on(Self::start_on(config, handle.clone(), None)))
+            s.spawn(|| handle.block_on(Self::start_on(config, handle.clone())))
                 .join()
         })
         .map_err(|_| io::Error::other("cluster start-up panicked"))?;
@@ -194,7 +194,6 @@ impl Cluster {
     async fn start_on(
         config: ClusterConfig,
         runtime: tokio::runtime::Handle,
-        owned_runtime: Option<tokio::runtime::Runtime>,
     ) -> io::Result<Cluster> {
         validate(&config)?;
         let mut listeners = Vec::with_capacity(config.brokers);
@@ -242,7 +241,7 @@ impl Cluster {
             brokers: Mutex::new(brokers),
             runtime,
             ticker,
-            owned_runtime,
+            owned_runtime: None,
         })
     }
 

@@ -709,6 +709,7 @@ impl State {
         };
         b.running = true;
         b.registered = true;
+        let alive = self.alive_brokers();
         for p in self
             .topics
             .values_mut()
@@ -717,12 +718,17 @@ impl State {
             if !p.replicas.contains(&id) {
                 continue;
             }
-            if !p.isr.contains(&id) {
-                p.isr.push(id);
-            }
             if p.leader < 0 {
-                p.isr.retain(|b| *b == id || p.replicas.contains(b));
+                // The log is shared, so any replica may lead without loss.
+                p.isr = p
+                    .replicas
+                    .iter()
+                    .copied()
+                    .filter(|b| alive.contains(b))
+                    .collect();
                 p.set_leader(id);
+            } else if !p.isr.contains(&id) {
+                p.isr.push(id);
             }
         }
     }
