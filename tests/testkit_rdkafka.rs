@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_gateway_tests::{b64_from_json, b64_json, run_python, unique_topic};
+use kafka_protocol::messages::ApiKey;
 use serde_json::{json, Value};
 use wire::consumer::{FetchConfig, PartitionReader};
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
@@ -682,4 +683,192 @@ fn two_librdkafka_consumers_split_the_partitions() {
             results[0]
         );
     }
+}
+
+#[test]
+fn librdkafka_admin_manages_acls() {
+    let t = unique_topic("acl");
+    let acl = |restype: &str, name: &str, pattern: &str, principal: &str, op: &str, perm: &str| {
+        json!({"restype": restype, "name": name, "pattern": pattern, "principal": principal,
+               "host": "*", "operation": op, "permission": perm})
+    };
+    let filter = |restype: Option<&str>,
+                  name: Option<&str>,
+                  pattern: Option<&str>,
+                  principal: Option<&str>| {
+        json!({"restype": restype, "name": name, "pattern": pattern, "principal": principal,
+               "host": null, "operation": null, "permission": null})
+    };
+    let prefix = format!("{t}-");
+    let results = admin(json!([
+        {"op": "create_acls", "acls": [
+            acl("topic", &t, "literal", "User:alice", "read", "allow"),
+            acl("topic", &prefix, "prefixed", "User:bob", "write", "allow"),
+            acl("topic", "*", "literal", "User:eve", "read", "deny"),
+            acl("group", &t, "literal", "User:alice", "read", "allow"),
+            // librdkafka's BROKER resource type is Kafka's CLUSTER (4).
+            acl("broker", "kafka-cluster", "literal", "User:admin", "alter", "allow"),
+            acl("broker", "other", "literal", "User:admin", "alter", "allow"),
+            acl("topic", &t, "literal", "nobody", "read", "allow"),
+        ]},
+        {"op": "describe_acls", "filter": filter(Some("topic"), Some(&format!("{t}-x")), Some("match"), None)},
+        {"op": "describe_acls", "filter": filter(Some("any"), None, Some("any"), Some("User:alice"))},
+        {"op": "describe_acls", "filter": filter(Some("topic"), Some(&prefix), Some("prefixed"), None)},
+        {"op": "delete_acls", "filters": [filter(Some("any"), None, Some("any"), Some("User:alice"))]},
+        {"op": "describe_acls", "filter": filter(Some("any"), None, Some("any"), Some("User:alice"))},
+        {"op": "delete_acls", "filters": [filter(Some("any"), None, Some("any"), None)]},
+        {"op": "describe_acls", "filter": filter(Some("any"), None, Some("any"), None)},
+    ]));
+    let created = results[0].as_array().expect("created");
+    for (i, expected_ok) in [true, true, true, true, true, false, false]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            created[i]["ok"] == true,
+            *expected_ok,
+            "binding {i}: {}",
+            created[i]
+        );
+    }
+    assert_eq!(created[5]["error"], "INVALID_REQUEST");
+    let matched = results[1]["acls"].as_array().expect("acls");
+    let principals: Vec<&str> = matched
+        .iter()
+        .map(|a| a["principal"].as_str().unwrap())
+        .collect();
+    assert_eq!(matched.len(), 2, "{matched:?}");
+    assert!(principals.contains(&"User:bob") && principals.contains(&"User:eve"));
+    let alice = results[2]["acls"].as_array().expect("acls");
+    assert_eq!(alice.len(), 2);
+    assert!(alice
+        .iter()
+        .any(|a| a["restype"] == "GROUP" && a["operation"] == "READ"));
+    assert!(alice
+        .iter()
+        .all(|a| a["permission"] == "ALLOW" && a["host"] == "*"));
+    assert_eq!(results[3]["acls"].as_array().map(Vec::len), Some(1));
+    assert_eq!(results[3]["acls"][0]["pattern"], "PREFIXED");
+    assert_eq!(
+        results[4][0]["acls"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        results[4]
+    );
+    assert_eq!(results[5]["acls"], json!([]));
+    assert_eq!(
+        results[6][0]["acls"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        results[6]
+    );
+    assert_eq!(results[7]["acls"], json!([]));
+}
+
+#[test]
+fn librdkafka_admin_deletes_records_and_elects_leaders() {
+    let t = unique_topic("records");
+    cluster().create_topic(&t, 2, 3).expect("create");
+    produce_keyed(&t, 40);
+    let ends: Vec<i64> = (0..2)
+        .map(|p| cluster().records(&t, p).unwrap().len() as i64)
+        .collect();
+    assert!(ends.iter().all(|e| *e > 5), "{ends:?}");
+    cluster().move_leader(&t, 0, 3).expect("move");
+    let results = admin(json!([
+        {"op": "delete_records", "partitions": [[t, 0, 3], [t, 1, ends[1] + 10]]},
+        {"op": "list_offsets", "partitions": [{"topic": t, "partition": 0, "spec": "earliest"}]},
+        {"op": "elect_leaders", "election": "preferred", "partitions": [[t, 0], [t, 1]]},
+        {"op": "elect_leaders", "election": "preferred", "partitions": [[t, 0]]},
+    ]));
+    let deleted = &results[0];
+    assert_eq!(deleted[format!("{t}/0")]["low_watermark"], 3, "{deleted}");
+    assert_eq!(
+        deleted[format!("{t}/1")]["error"],
+        "OFFSET_OUT_OF_RANGE",
+        "{deleted}"
+    );
+    assert_eq!(results[1][0]["offset"], 3);
+    assert_eq!(
+        cluster().records(&t, 0).unwrap().first().map(|r| r.offset),
+        Some(3)
+    );
+    let elected = &results[2];
+    assert_eq!(elected[format!("{t}/0")]["ok"], true, "{elected}");
+    assert_eq!(
+        elected[format!("{t}/1")]["error"],
+        "ELECTION_NOT_NEEDED",
+        "{elected}"
+    );
+    assert_eq!(
+        cluster().leader(&t, 0).unwrap(),
+        1,
+        "the preferred replica leads again"
+    );
+    assert_eq!(results[3][format!("{t}/0")]["error"], "ELECTION_NOT_NEEDED");
+    let results = admin(json!([{"op": "delete_records", "partitions": [[t, 0, -1]]}]));
+    assert_eq!(
+        results[0][format!("{t}/0")]["low_watermark"],
+        ends[0],
+        "-1 is the high watermark"
+    );
+    assert!(cluster().records(&t, 0).unwrap().is_empty());
+    // A consumer from the earliest offset starts at the new log start.
+    let consumed = run_python(
+        "consume.py",
+        &[],
+        &json!({"bootstrap": bootstrap(), "topic": t, "partitions": [1], "count": 1, "timeout_s": 20}),
+    );
+    assert_eq!(consumed["records"][0]["offset"], 0);
+}
+
+#[test]
+fn librdkafka_idempotent_producer_follows_leader_moves() {
+    // A cluster of its own: its Produce responses are slowed down so that
+    // the leader moves land while batches are in flight.
+    let cluster = Cluster::start_background(ClusterConfig::default()).expect("cluster");
+    cluster.create_topic("moves", 1, 3).expect("create");
+    cluster.delay_responses(Some(ApiKey::Produce), Duration::from_millis(10));
+    let n = 1000;
+    let records: Vec<Value> = (0..n)
+        .map(|i| json!({"value": b64_json(Some(format!("m{i:05}").as_bytes())), "partition": 0}))
+        .collect();
+    let request = json!({
+        "bootstrap": cluster.bootstrap(), "topic": "moves", "records": records, "linger_ms": 1,
+        "enable_idempotence": true, "timeout_s": 60,
+        "config": {"batch.num.messages": 10},
+    });
+    let producing = std::thread::spawn(move || run_python("produce.py", &[], &request));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while cluster.request_count(ApiKey::Produce) == 0 {
+        assert!(std::time::Instant::now() < deadline, "nothing produced");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for to in [2, 3, 1, 3, 2, 1] {
+        std::thread::sleep(Duration::from_millis(30));
+        cluster.move_leader("moves", 0, to).expect("move");
+    }
+    assert!(
+        !producing.is_finished(),
+        "the moves happened while producing"
+    );
+    let delivered = producing.join().expect("producer");
+    let offsets: Vec<i64> = delivered["delivered"]
+        .as_array()
+        .expect("delivered")
+        .iter()
+        .map(|d| d["offset"].as_i64().expect("offset"))
+        .collect();
+    assert_eq!(offsets, (0..n as i64).collect::<Vec<_>>());
+    let log: Vec<String> = cluster
+        .records("moves", 0)
+        .expect("log")
+        .iter()
+        .map(|r| String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned())
+        .collect();
+    let expected: Vec<String> = (0..n).map(|i| format!("m{i:05}")).collect();
+    assert_eq!(
+        log, expected,
+        "every record once, in order, across the leader moves"
+    );
 }

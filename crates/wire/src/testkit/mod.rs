@@ -25,19 +25,21 @@
 //! ApiVersions, Metadata, Produce (with idempotence), Fetch, ListOffsets,
 //! OffsetForLeaderEpoch, InitProducerId, CreateTopics, DeleteTopics,
 //! CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs,
-//! DescribeCluster, and a classic group coordinator (FindCoordinator,
-//! JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
-//! ListGroups, DescribeGroups, DeleteGroups, OffsetDelete), answering with
-//! Kafka's error codes.
+//! DescribeCluster, a classic group coordinator (FindCoordinator, JoinGroup,
+//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups,
+//! DescribeGroups, DeleteGroups, OffsetDelete), CreateAcls, DescribeAcls,
+//! DeleteAcls, DeleteRecords, AlterPartitionReassignments,
+//! ListPartitionReassignments, ElectLeaders, DescribeLogDirs and
+//! UnregisterBroker, answering with Kafka's error codes.
 //!
 //! Faults can be injected at any time: error codes for the next requests of
 //! an API ([`Cluster::fail_next`]), slow responses
 //! ([`Cluster::delay_responses`]), dropped connections, leader moves, and
 //! brokers stopped and restarted on the same port.
 //!
-//! Layout: `state` (topics, logs, configs, producers, groups — no I/O), `handlers`
-//! (one module per API), `dispatch` (frame → handler → frame) and `server`
-//! (listeners and connections).
+//! Layout: `state` (topics, logs, configs, producers, groups, ACLs — no
+//! I/O), `handlers` (one module per API), `dispatch` (frame → handler →
+//! frame) and `server` (listeners and connections).
 //!
 //! # References
 //! - Kafka protocol guide: <https://kafka.apache.org/protocol>
@@ -87,6 +89,10 @@ pub struct ClusterConfig {
     pub group_min_session_timeout: Duration,
     /// `group.max.session.timeout.ms`.
     pub group_max_session_timeout: Duration,
+    /// How long a partition reassignment stays in progress (and is listed
+    /// by ListPartitionReassignments) before it completes; zero completes
+    /// it at once.
+    pub reassignment_delay: Duration,
     /// Fixed ports for the brokers, in id order; empty for free ports.
     pub ports: Vec<u16>,
 }
@@ -103,6 +109,7 @@ impl Default for ClusterConfig {
             group_initial_rebalance_delay: Duration::ZERO,
             group_min_session_timeout: Duration::from_secs(6),
             group_max_session_timeout: Duration::from_secs(1800),
+            reassignment_delay: Duration::ZERO,
             ports: Vec::new(),
         }
     }
@@ -160,7 +167,7 @@ impl Cluster {
     /// Starts the brokers on the current tokio runtime, each on its own
     /// port of 127.0.0.1.
     pub async fn start(config: ClusterConfig) -> io::Result<Cluster> {
-        Self::start_on(config, tokio::runtime::Handle::current(), None).await
+        Self::start_on(config, tokio::runtime::Handle::current()).await
     }
 
     /// Starts the cluster on a runtime of its own (one worker thread), so it
@@ -175,7 +182,7 @@ impl Cluster {
             .build()?;
         let handle = runtime.handle().clone();
         let started = std::thread::scope(|s| {
-            s.spawn(|| handle.block_on(Self::start_on(config, handle.clone(), None)))
+            s.spawn(|| handle.block_on(Self::start_on(config, handle.clone())))
                 .join()
         })
         .map_err(|_| io::Error::other("cluster start-up panicked"))?;
@@ -187,7 +194,6 @@ impl Cluster {
     async fn start_on(
         config: ClusterConfig,
         runtime: tokio::runtime::Handle,
-        owned_runtime: Option<tokio::runtime::Runtime>,
     ) -> io::Result<Cluster> {
         validate(&config)?;
         let mut listeners = Vec::with_capacity(config.brokers);
@@ -235,7 +241,7 @@ impl Cluster {
             brokers: Mutex::new(brokers),
             runtime,
             ticker,
-            owned_runtime,
+            owned_runtime: None,
         })
     }
 

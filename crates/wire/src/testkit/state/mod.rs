@@ -7,6 +7,7 @@
 //! partition's replicas are always in sync, the high watermark is the log
 //! end, and a leader change (a moved leader, a stopped broker) loses nothing.
 
+pub(crate) mod acls;
 pub(crate) mod configs;
 pub(crate) mod groups;
 pub(crate) mod log;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 use super::ClusterConfig;
 use crate::error::ResponseError;
+use acls::AclStore;
 use configs::Layers;
 use groups::{partition_for, Group};
 use log::PartitionLog;
@@ -39,6 +41,9 @@ pub(crate) struct Broker {
     pub(crate) port: u16,
     /// Whether its listener is up.
     pub(crate) running: bool,
+    /// Whether it is registered (an UnregisterBroker of a stopped broker
+    /// clears this until it starts again).
+    pub(crate) registered: bool,
     /// Per-broker dynamic configs.
     pub(crate) configs: BTreeMap<String, String>,
 }
@@ -53,6 +58,36 @@ pub(crate) struct Partition {
     pub(crate) leader_epoch: i32,
     pub(crate) log: PartitionLog,
     pub(crate) producers: Producers,
+    /// A reassignment under way.
+    pub(crate) reassignment: Option<Reassignment>,
+}
+
+/// A partition moving to other replicas.
+#[derive(Debug, Clone)]
+pub(crate) struct Reassignment {
+    pub(crate) target: Vec<i32>,
+    pub(crate) original: Vec<i32>,
+    pub(crate) done_at: Instant,
+}
+
+impl Reassignment {
+    /// Replicas being added.
+    pub(crate) fn adding(&self) -> Vec<i32> {
+        self.target
+            .iter()
+            .copied()
+            .filter(|b| !self.original.contains(b))
+            .collect()
+    }
+
+    /// Replicas being removed.
+    pub(crate) fn removing(&self) -> Vec<i32> {
+        self.original
+            .iter()
+            .copied()
+            .filter(|b| !self.target.contains(b))
+            .collect()
+    }
 }
 
 impl Partition {
@@ -68,6 +103,50 @@ impl Partition {
             leader_epoch: 0,
             log,
             producers: Producers::default(),
+            reassignment: None,
+        }
+    }
+
+    /// Starts moving the partition to `target`: meanwhile its replicas are
+    /// the target followed by the replicas being removed, and the new ones
+    /// join the ISR at once (their log is the shared one).
+    pub(crate) fn start_reassignment(&mut self, target: Vec<i32>, done_at: Instant, alive: &[i32]) {
+        let original = match self.reassignment.take() {
+            Some(r) => r.original,
+            None => self.replicas.clone(),
+        };
+        let mut replicas = target.clone();
+        replicas.extend(original.iter().copied().filter(|b| !target.contains(b)));
+        for b in &target {
+            if alive.contains(b) && !self.isr.contains(b) {
+                self.isr.push(*b);
+            }
+        }
+        self.replicas = replicas;
+        self.reassignment = Some(Reassignment {
+            target,
+            original,
+            done_at,
+        });
+    }
+
+    /// Ends a reassignment: the replicas become `target` (or, cancelled,
+    /// the original ones), and a leader that is no longer a replica hands
+    /// over to the first live one.
+    pub(crate) fn end_reassignment(&mut self, cancel: bool, alive: &[i32]) {
+        let Some(r) = self.reassignment.take() else {
+            return;
+        };
+        self.replicas = if cancel { r.original } else { r.target };
+        let replicas = self.replicas.clone();
+        self.isr.retain(|b| replicas.contains(b));
+        if !self.replicas.contains(&self.leader) {
+            let next = self
+                .replicas
+                .iter()
+                .copied()
+                .find(|b| alive.contains(b) && self.isr.contains(b));
+            self.set_leader(next.unwrap_or(-1));
         }
     }
 
@@ -187,6 +266,7 @@ pub(crate) struct State {
     pub(crate) topic_names: HashMap<Uuid, String>,
     /// Consumer groups by id.
     pub(crate) groups: BTreeMap<String, Group>,
+    pub(crate) acls: AclStore,
     pub(crate) next_producer_id: i64,
     pub(crate) faults: Faults,
     /// Requests handled, by API key.
@@ -207,6 +287,7 @@ impl State {
                         host: host.clone(),
                         port: *port,
                         running: true,
+                        registered: true,
                         configs: BTreeMap::new(),
                     },
                 )
@@ -219,6 +300,7 @@ impl State {
             topics: BTreeMap::new(),
             topic_names: HashMap::new(),
             groups: BTreeMap::new(),
+            acls: AclStore::default(),
             next_producer_id: 1000,
             faults: Faults::default(),
             requests: HashMap::new(),
@@ -563,11 +645,21 @@ impl State {
         }
     }
 
-    /// Runs the group timers.
+    /// Runs the group timers and finishes reassignments that are due.
     pub(crate) fn tick(&mut self, now: Instant) {
         let delay = self.config.group_initial_rebalance_delay;
         for g in self.groups.values_mut() {
             g.tick(now, delay);
+        }
+        let alive = self.alive_brokers();
+        for p in self
+            .topics
+            .values_mut()
+            .flat_map(|t| t.partitions.iter_mut())
+        {
+            if p.reassignment.as_ref().is_some_and(|r| r.done_at <= now) {
+                p.end_reassignment(false, &alive);
+            }
         }
     }
 
@@ -616,6 +708,8 @@ impl State {
             return;
         };
         b.running = true;
+        b.registered = true;
+        let alive = self.alive_brokers();
         for p in self
             .topics
             .values_mut()
@@ -624,12 +718,17 @@ impl State {
             if !p.replicas.contains(&id) {
                 continue;
             }
-            if !p.isr.contains(&id) {
-                p.isr.push(id);
-            }
             if p.leader < 0 {
-                p.isr.retain(|b| *b == id || p.replicas.contains(b));
+                // The log is shared, so any replica may lead without loss.
+                p.isr = p
+                    .replicas
+                    .iter()
+                    .copied()
+                    .filter(|b| alive.contains(b))
+                    .collect();
                 p.set_leader(id);
+            } else if !p.isr.contains(&id) {
+                p.isr.push(id);
             }
         }
     }
