@@ -14,6 +14,7 @@ use wire::producer::Producer;
 use wire::Admin;
 
 use crate::config::{ClientRole, Config};
+use crate::consumers::ConsumerRegistry;
 use crate::error::{ApiError, ApiResult};
 use crate::kafka;
 
@@ -24,7 +25,9 @@ pub struct Gateway {
     /// `bootstrap.servers` in effect (the development cluster's when `--dev`).
     bootstrap: Vec<(String, u16)>,
     client: OnceCell<wire::Client>,
+    consumer_client: OnceCell<wire::Client>,
     producer: OnceCell<Producer>,
+    consumers: Arc<ConsumerRegistry>,
 }
 
 impl Gateway {
@@ -35,7 +38,9 @@ impl Gateway {
             config: Arc::new(config),
             bootstrap,
             client: OnceCell::new(),
+            consumer_client: OnceCell::new(),
             producer: OnceCell::new(),
+            consumers: Arc::new(ConsumerRegistry::default()),
         }
     }
 
@@ -64,6 +69,33 @@ impl Gateway {
                     .map_err(|e| connect_error(&e))
             })
             .await
+    }
+
+    /// The cluster client of the v2 consumer instances (`consumer.*`
+    /// settings), connecting on first use.
+    pub async fn consumer_client(&self) -> ApiResult<&wire::Client> {
+        self.consumer_client
+            .get_or_try_init(|| async {
+                let config = self.client_config(ClientRole::Consumer)?;
+                wire::Client::connect(config)
+                    .await
+                    .map_err(|e| connect_error(&e))
+            })
+            .await
+    }
+
+    /// The v2 consumer instances.
+    pub fn consumers(&self) -> &ConsumerRegistry {
+        &self.consumers
+    }
+
+    /// Closes idle consumer instances until the gateway is dropped; runs on
+    /// the caller's runtime.
+    pub fn spawn_consumer_expiry(&self) {
+        tokio::spawn(crate::consumers::expire(
+            Arc::downgrade(&self.consumers),
+            self.config.consumer_instance_timeout,
+        ));
     }
 
     /// The shared producer, created on first use.
@@ -108,8 +140,12 @@ impl Gateway {
             .collect())
     }
 
-    /// Flushes and closes the producer (on shutdown).
+    /// Closes every consumer instance (they leave their groups), then
+    /// flushes and closes the producer (on shutdown).
     pub async fn close(&self) {
+        for instance in self.consumers.take_all() {
+            instance.close().await;
+        }
         if let Some(producer) = self.producer.get() {
             producer.close().await;
         }

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod consumers;
 pub mod dev;
 pub mod error;
 pub mod format;

@@ -65,6 +65,7 @@ impl Bound {
 
     /// Serves until `shutdown` resolves, then shuts down gracefully.
     pub async fn serve(self, gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
+        gateway.spawn_consumer_expiry();
         let graceful = GracefulShutdown::new();
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut accept_loops = Vec::new();

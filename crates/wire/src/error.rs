@@ -271,7 +271,9 @@ impl Error {
     pub fn is_retriable(&self) -> bool {
         match self {
             Error::Io { .. } | Error::Disconnected { .. } | Error::Timeout { .. } => true,
-            Error::Broker { code, .. } | Error::Resource { code, .. } | Error::Group { code, .. } => code.is_retriable(),
+            Error::Broker { code, .. }
+            | Error::Resource { code, .. }
+            | Error::Group { code, .. } => code.is_retriable(),
             Error::NoBrokers(_) => true,
             _ => false,
         }
@@ -325,7 +327,9 @@ impl Error {
     /// The broker's error code, if this error came from one.
     pub fn code(&self) -> Option<ResponseError> {
         match self {
-            Error::Broker { code, .. } | Error::Resource { code, .. } | Error::Group { code, .. } => Some(*code),
+            Error::Broker { code, .. }
+            | Error::Resource { code, .. }
+            | Error::Group { code, .. } => Some(*code),
             _ => None,
         }
     }
