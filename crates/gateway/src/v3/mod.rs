@@ -7,6 +7,7 @@
 //! # References
 //! - Confluent REST Proxy API reference, "REST Proxy API v3"
 
+pub mod body;
 pub mod brokers;
 pub mod clusters;
 pub mod partitions;
@@ -86,31 +87,56 @@ async fn cluster_route(
     method: &Method,
     rest: &[&str],
 ) -> ApiResult<Response> {
-    match (rest, method) {
-        ([], &Method::GET) => clusters::get(ctx).await,
-        (["topics"], &Method::GET) => topics::list(ctx).await,
-        (["topics", topic], &Method::GET) => topics::get(ctx, topic).await,
-        (["brokers"], &Method::GET) => brokers::list(ctx).await,
-        (["brokers", id], &Method::GET) => brokers::get(ctx, brokers::parse_id(id)?).await,
-        (["brokers", id, "partition-replicas"], &Method::GET) => {
-            brokers::partition_replicas(ctx, brokers::parse_id(id)?).await
-        }
-        (["topics", topic, "partitions"], &Method::GET) => partitions::list(ctx, topic).await,
-        (["topics", topic, "partitions", p], &Method::GET) => {
-            partitions::get(ctx, topic, partitions::parse_id(p)?).await
-        }
-        (["topics", topic, "partitions", p, "replicas"], &Method::GET) => {
-            replicas::list(ctx, topic, partitions::parse_id(p)?).await
-        }
-        (["topics", topic, "partitions", p, "replicas", broker], &Method::GET) => {
-            replicas::get(ctx, topic, partitions::parse_id(p)?, broker).await
-        }
-        (["topics", topic, "records"], &Method::POST) => {
-            records::produce(ctx, request, topic).await
-        }
-        ([] | ["topics"] | ["topics", _] | ["topics", _, "records"], _) => {
-            Err(ApiError::method_not_allowed())
-        }
+    use Method as M;
+    let method = method.clone();
+    match rest {
+        [] => match method {
+            M::GET => clusters::get(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics"] => match method {
+            M::GET => topics::list(ctx).await,
+            M::POST => topics::create(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic] => match method {
+            M::GET => topics::get(ctx, topic).await,
+            M::PATCH => topics::update_partition_count(ctx, request, topic).await,
+            M::DELETE => topics::delete(ctx, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions"] => match method {
+            M::GET => partitions::list(ctx, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p] => match method {
+            M::GET => partitions::get(ctx, topic, partitions::parse_id(p)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p, "replicas"] => match method {
+            M::GET => replicas::list(ctx, topic, partitions::parse_id(p)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p, "replicas", broker] => match method {
+            M::GET => replicas::get(ctx, topic, partitions::parse_id(p)?, broker).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "records"] => match method {
+            M::POST => records::produce(ctx, request, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers"] => match method {
+            M::GET => brokers::list(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id] => match method {
+            M::GET => brokers::get(ctx, brokers::parse_id(id)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id, "partition-replicas"] => match method {
+            M::GET => brokers::partition_replicas(ctx, brokers::parse_id(id)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         _ => Err(ApiError::not_found("HTTP 404 Not Found")),
     }
 }
@@ -131,4 +157,40 @@ pub async fn cluster_id(gateway: &Gateway) -> ApiResult<String> {
 /// A `200 OK` JSON response.
 pub fn ok(body: &serde_json::Value) -> ApiResult<Response> {
     Ok(response::json(StatusCode::OK, JSON, body))
+}
+
+/// A `201 Created` JSON response.
+pub fn created(body: &serde_json::Value) -> ApiResult<Response> {
+    Ok(response::json(StatusCode::CREATED, JSON, body))
+}
+
+/// A `202 Accepted` JSON response.
+pub fn accepted(body: &serde_json::Value) -> ApiResult<Response> {
+    Ok(response::json(StatusCode::ACCEPTED, JSON, body))
+}
+
+/// Maps the error of a `wire` call the way the v3 API reports Kafka errors
+/// ([`ApiError::from_kafka_v3`]).
+pub trait KafkaResultExt<T> {
+    /// The result with its error mapped for v3.
+    fn v3(self) -> ApiResult<T>;
+}
+
+impl<T> KafkaResultExt<T> for wire::Result<T> {
+    fn v3(self) -> ApiResult<T> {
+        self.map_err(|e| ApiError::from_kafka_v3(&e))
+    }
+}
+
+/// Parses a boolean query parameter (`true`/`false`, any case); 400 naming
+/// the parameter otherwise.
+pub fn bool_param(request: &Request, name: &str, default: bool) -> ApiResult<bool> {
+    match request.query_param(name) {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(ApiError::bad_request(format!(
+            "Query parameter `{name}`: `{v}` is not a boolean (true or false)."
+        ))),
+    }
 }
