@@ -404,12 +404,466 @@ fn delete_topics(env: &Backend) {
     }
 }
 
+// ---------------------------------------------------------------- configs
+
+/// The `value` of a config resource, or the error.
+fn config(env: &Backend, path: &str) -> HttpResponse {
+    get(env, &format!("{}{path}", base(env, "/v3")))
+}
+
+/// Each config list endpoint's data as (name, value) pairs.
+fn config_names(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `body` with the spec's broker config names replaced by ones every
+/// test cluster knows (`max.connections` is not a config of the in-process
+/// cluster).
+fn known_broker_configs(body: &Value) -> Value {
+    let text = body
+        .to_string()
+        .replace("max.connections", "message.max.bytes");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn topic_configs_as_the_spec_shows(env: &Backend) {
+    let name = env.create_topic_with(
+        "v3-admin",
+        1,
+        json!({"cleanup.policy": "compact", "compression.type": "gzip"}),
+    );
+    let mut values = vec![
+        ("cluster_id", env.cluster_id.as_str()),
+        ("topic_name", name.as_str()),
+        ("name", "compression.type"),
+    ];
+    for endpoint in [
+        "v3.topic-configs.list",
+        "v3.topic-configs.get",
+        "v3.topic-configs.list-all",
+        "v3.topic-configs.list-defaults",
+        "v3.topic-configs.update",
+        "v3.topic-configs.alter",
+    ] {
+        replay(env, endpoint, &values, &mut |b| b.clone());
+    }
+    values[2] = ("name", "cleanup.policy");
+    replay(env, "v3.topic-configs.delete", &values, &mut |b| b.clone());
+}
+
+fn topic_config_changes(env: &Backend) {
+    let name = env.create_topic_with("v3-admin", 1, json!({"cleanup.policy": "compact"}));
+    let configs = format!("/topics/{name}/configs");
+    let c = config(env, &format!("{configs}/cleanup.policy"));
+    assert_eq!(c.status, 200, "{}", c.json());
+    let c = c.json();
+    assert_eq!(c["kind"], "KafkaTopicConfig");
+    assert_eq!(c["topic_name"], json!(name));
+    assert_eq!(c["name"], "cleanup.policy");
+    assert_eq!(c["value"], "compact");
+    assert_eq!(c["is_sensitive"], false);
+    assert!(c["metadata"]["self"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/topics/{name}/configs/cleanup.policy")));
+    assert_eq!(
+        c["metadata"]["resource_name"],
+        format!(
+            "crn:///kafka={}/topic={name}/config=cleanup.policy",
+            env.cluster_id
+        )
+    );
+    if env.in_process {
+        assert_eq!(c["source"], "DYNAMIC_TOPIC_CONFIG");
+        assert_eq!(c["is_default"], false);
+        assert_eq!(
+            c["synonyms"][0],
+            json!({"name": "cleanup.policy", "value": "compact", "source": "DYNAMIC_TOPIC_CONFIG"})
+        );
+        assert_eq!(
+            c["synonyms"][1],
+            json!({"name": "log.cleanup.policy", "value": "delete", "source": "DEFAULT_CONFIG"})
+        );
+        // The defaults a new topic would get: without the topic's setting.
+        let defaults = config(env, &format!("/topics/{name}/default-configs")).json();
+        assert_eq!(defaults["kind"], "KafkaTopicConfigList");
+        let policy = defaults["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "cleanup.policy")
+            .expect("cleanup.policy")
+            .clone();
+        assert_eq!(policy["value"], "delete", "{policy}");
+        assert_eq!(policy["source"], "DEFAULT_CONFIG");
+        assert_eq!(policy["is_default"], true);
+        assert!(config_names(&defaults).len() > 10, "{defaults}");
+    }
+
+    // PUT sets a value, DELETE takes it away.
+    let put = |config: &str, value: &str| {
+        send(
+            env,
+            "PUT",
+            &format!("{}{configs}/{config}", base(env, "/kafka/v3")),
+            Some(&json!({ "value": value })),
+        )
+    };
+    assert_no_content(&put("retention.ms", "3600000"), "PUT");
+    assert_eq!(
+        config(env, &format!("{configs}/retention.ms")).json()["value"],
+        "3600000"
+    );
+    let described = kafka_gateway_tests::run_python(
+        "describe_configs.py",
+        &[],
+        &json!({"bootstrap": env.bootstrap, "resources": [{"type": "topic", "name": name}]}),
+    );
+    assert_eq!(
+        described["resources"][0]["configs"]["retention.ms"]["value"], "3600000",
+        "{described}"
+    );
+    assert_no_content(
+        &send(
+            env,
+            "DELETE",
+            &format!("{}{configs}/retention.ms", base(env, "/v3")),
+            None,
+        ),
+        "DELETE",
+    );
+    let reset = config(env, &format!("{configs}/retention.ms"));
+    if env.in_process {
+        let reset = reset.json();
+        assert_eq!(reset["value"], "604800000", "{reset}");
+        assert_eq!(reset["source"], "DEFAULT_CONFIG");
+        assert_eq!(reset["is_default"], true);
+    } else {
+        // Tansu reports only the configs set on the topic.
+        reset.assert_error(404, 404);
+    }
+
+    // A batch: delete one, set another.
+    let alter = format!("{}{configs}:alter", base(env, "/v3"));
+    let r = send(
+        env,
+        "POST",
+        &alter,
+        Some(
+            &json!({"data": [{"name": "cleanup.policy", "operation": "DELETE"},
+                              {"name": "compression.type", "value": "gzip"}]}),
+        ),
+    );
+    assert_no_content(&r, "alter");
+    let list = config(env, &configs).json();
+    assert_eq!(list["kind"], "KafkaTopicConfigList");
+    let find = |list: &Value, n: &str| {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == n)
+            .cloned()
+    };
+    assert_eq!(find(&list, "compression.type").unwrap()["value"], "gzip");
+    if env.in_process {
+        assert_eq!(find(&list, "cleanup.policy").unwrap()["value"], "delete");
+        // A dry run changes nothing.
+        let r = send(
+            env,
+            "POST",
+            &alter,
+            Some(
+                &json!({"data": [{"name": "compression.type", "value": "lz4"}],
+                         "validate_only": true}),
+            ),
+        );
+        assert_no_content(&r, "dry run");
+        assert_eq!(
+            config(env, &format!("{configs}/compression.type")).json()["value"],
+            "gzip"
+        );
+    } else {
+        assert!(find(&list, "cleanup.policy").is_none(), "{list}");
+    }
+
+    // Every topic's configs, ours among them.
+    let all = config(env, "/topics/-/configs").json();
+    assert_eq!(all["kind"], "KafkaTopicConfigList");
+    assert!(all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["topic_name"] == json!(name) && c["name"] == "compression.type"));
+}
+
+fn topic_config_errors(env: &Backend) {
+    let name = env.create_topic("v3-admin", 1);
+    let v3 = base(env, "/v3");
+    let none = unique_topic("none");
+    for (method, path, body) in [
+        ("GET", format!("{v3}/topics/{none}/configs"), None),
+        (
+            "GET",
+            format!("{v3}/topics/{none}/configs/retention.ms"),
+            None,
+        ),
+        (
+            "PUT",
+            format!("{v3}/topics/{none}/configs/retention.ms"),
+            Some(json!({"value": "1"})),
+        ),
+        (
+            "DELETE",
+            format!("{v3}/topics/{none}/configs/retention.ms"),
+            None,
+        ),
+        (
+            "POST",
+            format!("{v3}/topics/{none}/configs:alter"),
+            Some(json!({"data": [{"name": "retention.ms", "value": "1"}]})),
+        ),
+        ("GET", format!("{v3}/topics/{none}/default-configs"), None),
+    ] {
+        let r = send(env, method, &path, body.as_ref());
+        r.assert_error(404, 40403);
+    }
+    let one = format!("{v3}/topics/{name}/configs/retention.ms");
+    config(env, &format!("/topics/{name}/configs/no.such.config")).assert_error(404, 404);
+    for (body, field) in [
+        (json!({}), "value"),
+        (json!({"value": 5}), "value"),
+        (json!({"value": null}), "value"),
+    ] {
+        let r = send(env, "PUT", &one, Some(&body));
+        r.assert_error(400, 400);
+        assert!(
+            r.json()["message"].as_str().unwrap().starts_with(field),
+            "{}",
+            r.json()
+        );
+    }
+    env.gateway
+        .request(
+            "PUT",
+            &one,
+            &[("Content-Type", "application/json")],
+            Some(b""),
+        )
+        .assert_error(422, 422);
+    send(env, "POST", &one, Some(&json!({"value": "1"}))).assert_error(405, 405);
+    let alter = format!("{v3}/topics/{name}/configs:alter");
+    for (body, field) in [
+        (
+            json!({"data": [{"name": "retention.ms", "operation": "RESET"}]}),
+            "data[0].operation",
+        ),
+        (json!({"data": [{"name": "retention.ms"}]}), "data[0].value"),
+        (json!({"data": [{"value": "1"}]}), "data[0].name"),
+        (json!({"data": "x"}), "data"),
+        (json!({"validate_only": true}), "data"),
+    ] {
+        let r = send(env, "POST", &alter, Some(&body));
+        r.assert_error(400, 400);
+        assert!(
+            r.json()["message"].as_str().unwrap().starts_with(field),
+            "{}",
+            r.json()
+        );
+    }
+    if env.in_process {
+        // Kafka's own validation: an unknown config, a bad value.
+        send(
+            env,
+            "PUT",
+            &format!("{v3}/topics/{name}/configs/no.such.config"),
+            Some(&json!({"value": "1"})),
+        )
+        .assert_error(400, 40002);
+        send(env, "PUT", &one, Some(&json!({"value": "soon"}))).assert_error(400, 40002);
+    }
+}
+
+fn broker_and_cluster_configs(env: &Backend) {
+    let brokers = get(env, &format!("{}/brokers", base(env, "/v3"))).json();
+    let broker_id = brokers["data"][0]["broker_id"].to_string();
+    let values = [
+        ("cluster_id", env.cluster_id.as_str()),
+        ("broker_id", broker_id.as_str()),
+        ("name", "compression.type"),
+    ];
+    for endpoint in [
+        "v3.broker-configs.list",
+        "v3.brokers-configs.list",
+        "v3.broker-configs.update",
+        "v3.broker-configs.alter",
+        "v3.broker-configs.delete",
+        "v3.cluster-configs.list",
+        "v3.cluster-configs.update",
+        "v3.cluster-configs.alter",
+    ] {
+        replay(env, endpoint, &values, &mut known_broker_configs);
+    }
+    let broker = format!("/brokers/{broker_id}/configs");
+    if env.in_process {
+        replay(env, "v3.broker-configs.get", &values, &mut |b| b.clone());
+        replay(env, "v3.cluster-configs.get", &values, &mut |b| b.clone());
+        // The broker's own configs, read-only ones and secrets included.
+        let list = config(env, &broker).json();
+        assert_eq!(list["kind"], "KafkaBrokerConfigList");
+        let names = config_names(&list);
+        assert!(names.contains(&"node.id".to_owned()), "{names:?}");
+        let node_id = config(env, &format!("{broker}/node.id")).json();
+        assert_eq!(node_id["value"], broker_id);
+        assert_eq!(node_id["is_read_only"], true);
+        assert_eq!(node_id["broker_id"], brokers["data"][0]["broker_id"]);
+        assert_eq!(
+            node_id["metadata"]["resource_name"],
+            format!(
+                "crn:///kafka={}/broker={broker_id}/config=node.id",
+                env.cluster_id
+            )
+        );
+        let secret = config(env, &format!("{broker}/ssl.keystore.password")).json();
+        assert_eq!(
+            (&secret["value"], &secret["is_sensitive"]),
+            (&Value::Null, &json!(true))
+        );
+        // A dynamic change on the broker, then back.
+        let one = format!(
+            "{}{broker}/log.cleaner.delete.retention.ms",
+            base(env, "/v3")
+        );
+        assert_no_content(
+            &send(env, "PUT", &one, Some(&json!({"value": "1000"}))),
+            "PUT",
+        );
+        let c = config(env, &format!("{broker}/log.cleaner.delete.retention.ms")).json();
+        assert_eq!(
+            (&c["value"], &c["source"]),
+            (&json!("1000"), &json!("DYNAMIC_BROKER_CONFIG"))
+        );
+        assert_no_content(&send(env, "DELETE", &one, None), "DELETE");
+        let c = config(env, &format!("{broker}/log.cleaner.delete.retention.ms")).json();
+        assert_eq!(c["source"], "DEFAULT_CONFIG", "{c}");
+        // A read-only config cannot be changed.
+        send(
+            env,
+            "PUT",
+            &format!("{}{broker}/node.id", base(env, "/v3")),
+            Some(&json!({"value": "7"})),
+        )
+        .assert_error(400, 40002);
+        // Every broker's configs.
+        let all = config(env, "/brokers/-/configs").json();
+        let ids: std::collections::BTreeSet<i64> = all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["broker_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), brokers["data"].as_array().unwrap().len());
+
+        // A cluster-wide default shows on the brokers, as a synonym.
+        let cluster = format!("{}/broker-configs", base(env, "/v3"));
+        let one = format!("{cluster}/log.cleaner.min.cleanable.ratio");
+        assert_no_content(
+            &send(env, "PUT", &one, Some(&json!({"value": "0.3"}))),
+            "PUT",
+        );
+        let c = get(env, &one).json();
+        assert_eq!(c["kind"], "KafkaClusterConfig");
+        assert_eq!(c["config_type"], "BROKER");
+        assert_eq!(
+            (&c["value"], &c["source"]),
+            (&json!("0.3"), &json!("DYNAMIC_DEFAULT_BROKER_CONFIG"))
+        );
+        assert_eq!(
+            c["metadata"]["resource_name"],
+            format!(
+                "crn:///kafka={}/broker-config=log.cleaner.min.cleanable.ratio",
+                env.cluster_id
+            )
+        );
+        let on_broker = config(env, &format!("{broker}/log.cleaner.min.cleanable.ratio")).json();
+        assert_eq!(on_broker["value"], "0.3", "{on_broker}");
+        assert!(config_names(&get(env, &cluster).json())
+            .contains(&"log.cleaner.min.cleanable.ratio".to_owned()));
+        assert_no_content(&send(env, "DELETE", &one, None), "DELETE");
+        get(env, &one).assert_error(404, 404);
+        let r = send(
+            env,
+            "POST",
+            &format!("{cluster}:alter"),
+            Some(&json!({"data": [{"name": "no.such.config", "value": "1"}]})),
+        );
+        r.assert_error(400, 40002);
+        // Leave the cluster-wide default the replayed examples set.
+        assert_no_content(
+            &send(env, "DELETE", &format!("{cluster}/compression.type"), None),
+            "DELETE",
+        );
+    } else {
+        // Tansu reports no broker configs and ignores changes to them.
+        config(env, &format!("{broker}/compression.type")).assert_error(404, 404);
+        get(
+            env,
+            &format!("{}/broker-configs/compression.type", base(env, "/v3")),
+        )
+        .assert_error(404, 404);
+    }
+    // Unknown brokers.
+    let v3 = base(env, "/v3");
+    for (method, path, body) in [
+        ("GET", format!("{v3}/brokers/987654/configs"), None),
+        (
+            "GET",
+            format!("{v3}/brokers/987654/configs/compression.type"),
+            None,
+        ),
+        (
+            "PUT",
+            format!("{v3}/brokers/987654/configs/compression.type"),
+            Some(json!({"value": "gzip"})),
+        ),
+        (
+            "DELETE",
+            format!("{v3}/brokers/987654/configs/compression.type"),
+            None,
+        ),
+        (
+            "POST",
+            format!("{v3}/brokers/987654/configs:alter"),
+            Some(json!({"data": [{"name": "compression.type", "value": "gzip"}]})),
+        ),
+        ("GET", format!("{v3}/brokers/abc/configs"), None),
+    ] {
+        send(env, method, &path, body.as_ref()).assert_error(404, 404);
+    }
+    send(
+        env,
+        "POST",
+        &format!("{v3}/broker-configs:alter"),
+        Some(&json!({"data": [{"name": "compression.type", "operation": "MERGE"}]})),
+    )
+    .assert_error(400, 400);
+}
+
 kafka_gateway_tests::both_backends!(
     create_topics_as_the_spec_shows,
     create_topic_with_defaults_and_configs,
     create_topic_errors,
     update_partition_count,
     delete_topics,
+    topic_configs_as_the_spec_shows,
+    topic_config_changes,
+    topic_config_errors,
+    broker_and_cluster_configs,
 );
 
 // ------------------------------------------------ faults and credentials
@@ -472,6 +926,27 @@ fn kafka_authorization_and_retriable_errors() {
         1,
     );
     send_to(gw, "DELETE", &format!("{topics}/{name}"), None).assert_error(403, 40301);
+    f.cluster.fail_next(
+        ApiKey::DescribeConfigs,
+        ResponseError::TopicAuthorizationFailed,
+        1,
+    );
+    send_to(gw, "GET", &format!("{topics}/{name}/configs"), None).assert_error(403, 40301);
+    f.cluster.fail_next(
+        ApiKey::IncrementalAlterConfigs,
+        ResponseError::ClusterAuthorizationFailed,
+        1,
+    );
+    send_to(
+        gw,
+        "PUT",
+        &format!(
+            "/v3/clusters/{}/broker-configs/log.cleaner.threads",
+            f.cluster_id
+        ),
+        Some(&json!({"value": "2"})),
+    )
+    .assert_error(403, 40301);
 }
 
 /// A gateway whose SASL login the broker refuses answers 401 / 40101.

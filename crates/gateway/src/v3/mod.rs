@@ -8,8 +8,10 @@
 //! - Confluent REST Proxy API reference, "REST Proxy API v3"
 
 pub mod body;
+pub mod broker_configs;
 pub mod brokers;
 pub mod clusters;
+pub mod configs;
 pub mod partitions;
 pub mod records;
 pub mod replicas;
@@ -23,6 +25,7 @@ use crate::negotiate::JSON;
 use crate::request::Request;
 use crate::resource::Links;
 use crate::response::{self, Response};
+use crate::v3::configs::ConfigOwner;
 
 /// A v3 request with its cluster resolved.
 #[derive(Debug)]
@@ -99,10 +102,29 @@ async fn cluster_route(
             M::POST => topics::create(ctx, request).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["topics", "-", "configs"] => match method {
+            M::GET => configs::list_all_topics(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         ["topics", topic] => match method {
             M::GET => topics::get(ctx, topic).await,
             M::PATCH => topics::update_partition_count(ctx, request, topic).await,
             M::DELETE => topics::delete(ctx, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "configs"] => match method {
+            M::GET => configs::list(ctx, &ConfigOwner::topic(topic)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "configs:alter"] => match method {
+            M::POST => configs::alter(ctx, request, &ConfigOwner::topic(topic)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "configs", name] => {
+            configs::one(ctx, request, &method, &ConfigOwner::topic(topic), name).await
+        }
+        ["topics", topic, "default-configs"] => match method {
+            M::GET => configs::topic_defaults(ctx, topic).await,
             _ => Err(ApiError::method_not_allowed()),
         },
         ["topics", topic, "partitions"] => match method {
@@ -129,6 +151,10 @@ async fn cluster_route(
             M::GET => brokers::list(ctx).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["brokers", "-", "configs"] => match method {
+            M::GET => broker_configs::list_all_brokers(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         ["brokers", id] => match method {
             M::GET => brokers::get(ctx, brokers::parse_id(id)?).await,
             _ => Err(ApiError::method_not_allowed()),
@@ -137,6 +163,32 @@ async fn cluster_route(
             M::GET => brokers::partition_replicas(ctx, brokers::parse_id(id)?).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["brokers", id, "configs"] => match method {
+            M::GET => configs::list(ctx, &ConfigOwner::Broker(brokers::parse_id(id)?)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id, "configs:alter"] => match method {
+            M::POST => {
+                let owner = ConfigOwner::Broker(brokers::parse_id(id)?);
+                configs::alter(ctx, request, &owner).await
+            }
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id, "configs", name] => {
+            let owner = ConfigOwner::Broker(brokers::parse_id(id)?);
+            configs::one(ctx, request, &method, &owner, name).await
+        }
+        ["broker-configs"] => match method {
+            M::GET => configs::list(ctx, &ConfigOwner::Cluster).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["broker-configs:alter"] => match method {
+            M::POST => configs::alter(ctx, request, &ConfigOwner::Cluster).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["broker-configs", name] => {
+            configs::one(ctx, request, &method, &ConfigOwner::Cluster, name).await
+        }
         _ => Err(ApiError::not_found("HTTP 404 Not Found")),
     }
 }
