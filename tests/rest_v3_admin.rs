@@ -71,7 +71,7 @@ fn replay(
     let mut out = Vec::new();
     for example in examples.iter().filter(|e| e["status"].is_u64()) {
         for prefix in ["/v3", "/kafka/v3"] {
-            out.push(replay_one(env, example, prefix, values, body));
+            out.push(replay_one(&env.gateway, example, prefix, values, body));
         }
     }
     out
@@ -79,7 +79,7 @@ fn replay(
 
 /// Replays one example under `prefix`; see [`replay`].
 fn replay_one(
-    env: &Backend,
+    gw: &TestGateway,
     example: &Value,
     prefix: &str,
     values: &[(&str, &str)],
@@ -92,7 +92,7 @@ fn replay_one(
     let path = format!("{prefix}{}", path.strip_prefix("/v3").expect("a v3 path"));
     let request_body = (!example["request_body"].is_null()).then(|| body(&example["request_body"]));
     let method = example["method"].as_str().unwrap();
-    let r = send(env, method, &path, request_body.as_ref());
+    let r = send_to(gw, method, &path, request_body.as_ref());
     assert_eq!(
         r.status,
         status as u16,
@@ -360,7 +360,7 @@ fn update_partition_count(env: &Backend) {
                 ("cluster_id", env.cluster_id.as_str()),
                 ("topic_name", &name),
             ];
-            let r = replay_one(env, example, prefix, &values, &mut |b| b.clone());
+            let r = replay_one(&env.gateway, example, prefix, &values, &mut |b| b.clone());
             assert_eq!(r.json()["partitions_count"], 10);
             assert_eq!(r.json()["topic_name"], json!(name));
         }
@@ -399,7 +399,7 @@ fn delete_topics(env: &Backend) {
             ("cluster_id", env.cluster_id.as_str()),
             ("topic_name", &name),
         ];
-        replay_one(env, example, prefix, &values, &mut |b| b.clone());
+        replay_one(&env.gateway, example, prefix, &values, &mut |b| b.clone());
         topic(env, &name).assert_error(404, 40403);
     }
 }
@@ -854,6 +854,411 @@ fn broker_and_cluster_configs(env: &Backend) {
     .assert_error(400, 400);
 }
 
+// ------------------------------------------- ACLs, reassignments, brokers
+
+/// Replays every success example of `endpoint` against `gw`.
+fn replay_on(gw: &TestGateway, endpoint: &str, values: &[(&str, &str)]) -> Vec<HttpResponse> {
+    let mut out = Vec::new();
+    for example in success_examples(endpoint)
+        .iter()
+        .filter(|e| e["status"].is_u64())
+    {
+        for prefix in ["/v3", "/kafka/v3"] {
+            out.push(replay_one(gw, example, prefix, values, &mut |b| b.clone()));
+        }
+    }
+    out
+}
+
+/// The spec's example response of `endpoint`.
+fn example_response(endpoint: &str) -> Value {
+    success_examples(endpoint)[0]["response_body"].clone()
+}
+
+#[test]
+fn acls_as_the_spec_shows() {
+    let sc = scripted::scripted();
+    let gw = &sc.gateway;
+    let values = [("cluster_id", sc.cluster_id.as_str())];
+    replay_on(gw, "v3.acls.create", &values);
+    replay_on(gw, "v3.acls.batch-create", &values);
+    let lists = replay_on(gw, "v3.acls.list", &values);
+    assert_eq!(
+        lists[0].json()["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        lists[0].json()
+    );
+    let acls = format!("/v3/clusters/{}/acls", sc.cluster_id);
+
+    // Filters as query parameters.
+    let r = send_to(
+        gw,
+        "GET",
+        &format!("{acls}?principal=principalType%3AprincipalName&operation=read"),
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let list = r.json();
+    assert_eq!(list["kind"], "KafkaAclList");
+    assert!(list["metadata"]["self"]
+        .as_str()
+        .unwrap()
+        .ends_with("/acls?principal=principalType%3AprincipalName&operation=read"));
+    let data = list["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{list}");
+    assert_eq!(
+        data[0],
+        json!({
+            "kind": "KafkaAcl",
+            "metadata": {"self": format!(
+                "http://{}/v3/clusters/scripted-admin/acls?resource_type=TOPIC&resource_name=kafka-cluster&pattern_type=LITERAL&principal=principalType%3AprincipalName&host=*&operation=READ&permission=ALLOW",
+                gw.addr
+            )},
+            "cluster_id": "scripted-admin",
+            "resource_type": "TOPIC",
+            "resource_name": "kafka-cluster",
+            "pattern_type": "LITERAL",
+            "principal": "principalType:principalName",
+            "host": "*",
+            "operation": "READ",
+            "permission": "ALLOW",
+        })
+    );
+    // Its self link selects it.
+    let own = send_to(
+        gw,
+        "GET",
+        data[0]["metadata"]["self"]
+            .as_str()
+            .unwrap()
+            .split_once(&gw.addr.to_string())
+            .unwrap()
+            .1,
+        None,
+    )
+    .json();
+    assert_eq!(own["data"].as_array().unwrap().len(), 1, "{own}");
+
+    // Kafka refuses a CLUSTER binding with another name.
+    let r = send_to(
+        gw,
+        "POST",
+        &acls,
+        Some(
+            &json!({"resource_type": "CLUSTER", "resource_name": "other", "pattern_type": "LITERAL",
+                     "principal": "User:bob", "host": "*", "operation": "ALTER", "permission": "ALLOW"}),
+        ),
+    );
+    r.assert_error(400, 40002);
+    assert_eq!(
+        r.json()["message"],
+        "The only valid name for the CLUSTER resource is kafka-cluster"
+    );
+
+    // Delete by filter: the deleted bindings come back.
+    let r = send_to(
+        gw,
+        "DELETE",
+        &format!("{acls}?resource_type=TOPIC&pattern_type=ANY&operation=ANY&permission=ANY"),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.json());
+    let deleted = r.json();
+    assert!(
+        shape_differences(&deleted, &example_response("v3.acls.delete")).is_empty(),
+        "{deleted}"
+    );
+    assert_eq!(deleted["data"].as_array().unwrap().len(), 1, "{deleted}");
+    assert_eq!(deleted["data"][0]["resource_type"], "TOPIC");
+    let left = send_to(gw, "GET", &acls, None).json();
+    assert_eq!(left["data"].as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left["data"][0]["resource_type"], "CLUSTER");
+
+    // Bad filters and bodies.
+    let r = send_to(
+        gw,
+        "DELETE",
+        &format!("{acls}?pattern_type=ANY&operation=ANY&permission=ANY"),
+        None,
+    );
+    r.assert_error(400, 400);
+    assert_eq!(
+        r.json()["message"],
+        "resource_type cannot be unspecified or UNKNOWN"
+    );
+    send_to(gw, "GET", &format!("{acls}?operation=FLY"), None).assert_error(400, 400);
+    let r = send_to(gw, "POST", &acls, Some(&json!({"resource_type": "TOPIC"})));
+    r.assert_error(400, 400);
+    let r = send_to(
+        gw,
+        "POST",
+        &format!("{acls}:batch"),
+        Some(
+            &json!({"data": [{"resource_type": "TOPIC", "resource_name": "t", "pattern_type": "MATCH",
+                               "principal": "User:bob", "host": "*", "operation": "READ",
+                               "permission": "ALLOW"}]}),
+        ),
+    );
+    r.assert_error(400, 400);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("data[0].pattern_type"),
+        "{}",
+        r.json()
+    );
+    send_to(gw, "PUT", &acls, Some(&json!({}))).assert_error(405, 405);
+}
+
+fn acls_on_the_test_clusters(env: &Backend) {
+    let acls = format!("{}/acls", base(env, "/v3"));
+    let binding = json!({"resource_type": "TOPIC", "resource_name": "t", "pattern_type": "LITERAL",
+                         "principal": "User:bob", "host": "*", "operation": "READ",
+                         "permission": "ALLOW"});
+    let delete = format!("{acls}?resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY");
+    if env.in_process {
+        // The in-process cluster has no ACL APIs.
+        get(env, &acls).assert_error(400, 40035);
+        send(env, "POST", &acls, Some(&binding)).assert_error(400, 40035);
+        send(env, "DELETE", &delete, None).assert_error(400, 40035);
+    } else {
+        // Tansu lists no ACLs, answers CreateAcls with a response that does
+        // not decode, and has no DeleteAcls.
+        replay(
+            env,
+            "v3.acls.list",
+            &[("cluster_id", &env.cluster_id)],
+            &mut |b| b.clone(),
+        );
+        send(env, "POST", &acls, Some(&binding)).assert_error(500, 50002);
+        send(env, "DELETE", &delete, None).assert_error(400, 40035);
+    }
+}
+
+#[test]
+fn reassignments_as_the_spec_shows() {
+    let sc = scripted::scripted();
+    let gw = &sc.gateway;
+    let values = [
+        ("cluster_id", sc.cluster_id.as_str()),
+        ("topic_name", scripted::TOPIC),
+        ("partition_id", "1"),
+    ];
+    let all = replay_on(gw, "v3.partition-reassignments.list", &values);
+    let by_topic = replay_on(gw, "v3.partition-reassignments.search-by-topic", &values);
+    let one = replay_on(gw, "v3.partition-reassignments.get", &values);
+    for (list, one) in all.iter().zip(&one).chain(by_topic.iter().zip(&one)) {
+        assert_eq!(list.json()["data"].as_array().unwrap().len(), 1);
+        assert_eq!(list.json()["data"][0], one.json());
+    }
+    let r = one[0].json();
+    assert_eq!(r["kind"], "KafkaReassignment");
+    assert_eq!(
+        (&r["topic_name"], &r["partition_id"]),
+        (&json!(scripted::TOPIC), &json!(1))
+    );
+    assert_eq!(
+        (&r["adding_replicas"], &r["removing_replicas"]),
+        (&json!([3]), &json!([2]))
+    );
+    assert_eq!(
+        r["metadata"]["resource_name"],
+        "crn:///kafka=scripted-admin/topic=orders/partition=1/reassignment"
+    );
+    assert!(r["replicas"]["related"]
+        .as_str()
+        .unwrap()
+        .ends_with("/topics/orders/partitions/1/replicas"));
+    let v3 = format!("/v3/clusters/{}", sc.cluster_id);
+    // The topic's own link (`.../partitions/-/reassignments`) leads there too.
+    let topic = send_to(gw, "GET", &format!("{v3}/topics/orders"), None).json();
+    let link = topic["partition_reassignments"]["related"]
+        .as_str()
+        .unwrap();
+    let path = link.split_once(&gw.addr.to_string()).unwrap().1;
+    assert_eq!(
+        send_to(gw, "GET", path, None).json()["data"],
+        by_topic[0].json()["data"]
+    );
+    // Nothing in progress, no such partition, no such topic.
+    send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/orders/partitions/0/reassignment"),
+        None,
+    )
+    .assert_error(404, 404);
+    send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/orders/partitions/9/reassignment"),
+        None,
+    )
+    .assert_error(404, 40403);
+    send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/nothing/partitions/-/reassignment"),
+        None,
+    )
+    .assert_error(404, 40403);
+    send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/nothing/partitions/0/reassignment"),
+        None,
+    )
+    .assert_error(404, 40403);
+}
+
+fn reassignments_on_the_test_clusters(env: &Backend) {
+    let name = env.create_topic("v3-admin", 2);
+    let v3 = base(env, "/v3");
+    let paths = [
+        format!("{v3}/topics/-/partitions/-/reassignment"),
+        format!("{v3}/topics/{name}/partitions/-/reassignment"),
+        format!("{v3}/topics/{name}/partitions/1/reassignment"),
+    ];
+    if env.in_process {
+        // The in-process cluster has no reassignment APIs.
+        for path in &paths {
+            get(env, path).assert_error(400, 40035);
+        }
+    } else {
+        // Tansu lists every partition asked for as being reassigned, with
+        // nothing being added or removed.
+        let list = get(env, &paths[1]);
+        assert_eq!(list.status, 200, "{}", list.json());
+        let data = list.json()["data"].as_array().unwrap().clone();
+        assert_eq!(data.len(), 2, "{data:?}");
+        assert!(
+            data.iter().all(|r| r["adding_replicas"] == json!([])),
+            "{data:?}"
+        );
+        let one = get(env, &paths[2]).json();
+        assert_eq!(one["partition_id"], 1, "{one}");
+    }
+    get(
+        env,
+        &format!(
+            "{v3}/topics/{}/partitions/-/reassignment",
+            unique_topic("none")
+        ),
+    )
+    .assert_error(404, 40403);
+}
+
+#[test]
+fn broker_removal_as_the_spec_shows() {
+    let sc = scripted::scripted();
+    let gw = &sc.gateway;
+    let v3 = format!("/v3/clusters/{}", sc.cluster_id);
+    let values = [("cluster_id", sc.cluster_id.as_str()), ("broker_id", "4")];
+    let removed = replay_on(gw, "v3.brokers.delete", &values);
+    assert_eq!(removed[0].json()["broker_id"], 4);
+    assert_eq!(removed[0].json()["kind"], "KafkaBrokerRemoval");
+    let unregistered = replay_on(gw, "v3.brokers.unregister", &values);
+    assert_eq!(
+        unregistered[0].json(),
+        json!({"cluster_id": "scripted-admin", "broker_id": 4})
+    );
+    let r = send_to(
+        gw,
+        "POST",
+        &format!("{v3}/brokers:delete"),
+        Some(&json!({"broker_ids": [4, 1]})),
+    );
+    assert_eq!(r.status, 202, "{}", r.json());
+    let list = r.json();
+    assert!(
+        shape_differences(&list, &example_response("v3.brokers.batch-delete")).is_empty(),
+        "{list}"
+    );
+    let ids: Vec<&Value> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["broker_id"])
+        .collect();
+    assert_eq!(ids, [&json!(4), &json!(1)]);
+    let log = sc.unregistered.lock().unwrap().clone();
+    assert_eq!(log.iter().filter(|&&b| b == 4).count(), 5, "{log:?}");
+    assert!(log.contains(&1), "{log:?}");
+    // Unknown brokers: each endpoint's 404.
+    let r = send_to(gw, "DELETE", &format!("{v3}/brokers/9"), None);
+    r.assert_error(404, 404);
+    assert_eq!(
+        r.json()["message"],
+        "Broker not found. Broker: 9 not found in the cluster: scripted-admin"
+    );
+    send_to(
+        gw,
+        "POST",
+        &format!("{v3}/brokers:delete"),
+        Some(&json!({"broker_ids": [9]})),
+    )
+    .assert_error(404, 404);
+    let r = send_to(gw, "POST", &format!("{v3}/brokers/9:unregister"), None);
+    r.assert_error(404, 404102);
+    assert_eq!(
+        r.json()["message"],
+        "The given broker ID was not registered in the cluster."
+    );
+    // Bad requests.
+    send_to(
+        gw,
+        "DELETE",
+        &format!("{v3}/brokers/4?should_shutdown=maybe"),
+        None,
+    )
+    .assert_error(400, 400);
+    send_to(
+        gw,
+        "POST",
+        &format!("{v3}/brokers:delete"),
+        Some(&json!({"broker_ids": ["a"]})),
+    )
+    .assert_error(400, 400);
+    send_to(
+        gw,
+        "POST",
+        &format!("{v3}/brokers:delete"),
+        Some(&json!({"broker_ids": []})),
+    )
+    .assert_error(422, 422);
+    send_to(gw, "GET", &format!("{v3}/brokers/4:unregister"), None).assert_error(405, 405);
+}
+
+fn broker_removal_on_the_test_clusters(env: &Backend) {
+    let v3 = base(env, "/v3");
+    let brokers = get(env, &format!("{v3}/brokers")).json();
+    let id = brokers["data"][0]["broker_id"].to_string();
+    // Neither test cluster has UnregisterBroker.
+    for (method, path, body) in [
+        ("DELETE", format!("{v3}/brokers/{id}"), None),
+        (
+            "POST",
+            format!("{v3}/brokers:delete"),
+            Some(json!({"broker_ids": [id.parse::<i32>().unwrap()]})),
+        ),
+        ("POST", format!("{v3}/brokers/{id}:unregister"), None),
+    ] {
+        let r = send(env, method, &path, body.as_ref());
+        r.assert_error(400, 40035);
+        assert_eq!(
+            r.json()["message"],
+            "The version of this API is not supported in the underlying Kafka cluster."
+        );
+    }
+    assert_eq!(
+        get(env, &format!("{v3}/brokers/{id}")).status,
+        200,
+        "still there"
+    );
+}
+
 kafka_gateway_tests::both_backends!(
     create_topics_as_the_spec_shows,
     create_topic_with_defaults_and_configs,
@@ -864,6 +1269,9 @@ kafka_gateway_tests::both_backends!(
     topic_config_changes,
     topic_config_errors,
     broker_and_cluster_configs,
+    acls_on_the_test_clusters,
+    reassignments_on_the_test_clusters,
+    broker_removal_on_the_test_clusters,
 );
 
 // ------------------------------------------------ faults and credentials
@@ -977,5 +1385,394 @@ fn kafka_authentication_errors() {
             bytes.as_deref(),
         );
         r.assert_error(401, 40101);
+    }
+}
+
+// ------------------------------------------------- the scripted cluster
+
+/// A one-broker stand-in for the admin APIs that neither test cluster
+/// implements (Tansu does not store ACLs, lists every partition as being
+/// reassigned and has no UnregisterBroker; the in-process cluster has none
+/// of them): ApiVersions, Metadata, CreateAcls, DescribeAcls, DeleteAcls,
+/// ListPartitionReassignments and UnregisterBroker, answered as Kafka
+/// does. It stores ACL bindings, refuses a CLUSTER binding not named
+/// `kafka-cluster` (INVALID_REQUEST, Kafka's message), reports one
+/// reassignment in progress (partition 1 of `orders`: replicas 1, 2, 3,
+/// adding 3, removing 2) and knows brokers 1 (live) and 4 (registered,
+/// not running).
+mod scripted {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use bytes::{Bytes, BytesMut};
+    use kafka_protocol::messages::api_versions_response::ApiVersion;
+    use kafka_protocol::messages::create_acls_response::AclCreationResult;
+    use kafka_protocol::messages::delete_acls_response::{
+        DeleteAclsFilterResult, DeleteAclsMatchingAcl,
+    };
+    use kafka_protocol::messages::describe_acls_response::{AclDescription, DescribeAclsResource};
+    use kafka_protocol::messages::list_partition_reassignments_response::{
+        OngoingPartitionReassignment, OngoingTopicReassignment,
+    };
+    use kafka_protocol::messages::metadata_response::{
+        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
+    use kafka_protocol::messages::{
+        ApiKey, ApiVersionsResponse, BrokerId, CreateAclsRequest, CreateAclsResponse,
+        DeleteAclsRequest, DeleteAclsResponse, DescribeAclsRequest, DescribeAclsResponse,
+        ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, MetadataRequest,
+        MetadataResponse, ResponseHeader, TopicName, UnregisterBrokerRequest,
+        UnregisterBrokerResponse,
+    };
+    use kafka_protocol::protocol::{
+        decode_request_header_from_buffer, Decodable, Encodable, StrBytes,
+    };
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::{TcpListener, TcpStream};
+
+    use kafka_gateway_tests::gateway::TestGateway;
+
+    /// An ACL binding: resource type, name, pattern type, principal, host,
+    /// operation, permission (Kafka's codes).
+    type Binding = (i8, String, i8, String, String, i8, i8);
+
+    /// The topic the stand-in hosts.
+    pub(super) const TOPIC: &str = "orders";
+
+    /// The stand-in and a gateway in front of it.
+    pub(super) struct Scripted {
+        /// The gateway.
+        pub(super) gateway: TestGateway,
+        /// The cluster id.
+        pub(super) cluster_id: String,
+        /// Brokers unregistered so far.
+        pub(super) unregistered: Arc<Mutex<Vec<i32>>>,
+    }
+
+    /// The stand-in shared by the tests of this binary.
+    pub(super) fn scripted() -> &'static Scripted {
+        static SCRIPTED: OnceLock<Scripted> = OnceLock::new();
+        SCRIPTED.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let unregistered = Arc::new(Mutex::new(Vec::new()));
+            let log = unregistered.clone();
+            std::thread::Builder::new()
+                .name("scripted-broker".into())
+                .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async move {
+                        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                        let port = listener.local_addr().expect("address").port();
+                        tx.send(port).expect("report port");
+                        let acls: Arc<Mutex<Vec<Binding>>> = Arc::default();
+                        loop {
+                            let Ok((tcp, _)) = listener.accept().await else {
+                                return;
+                            };
+                            let (acls, log) = (acls.clone(), log.clone());
+                            tokio::spawn(async move {
+                                let _ = serve(tcp, port, &acls, &log).await;
+                            });
+                        }
+                    });
+                })
+                .expect("spawn scripted broker");
+            let port = rx.recv().expect("scripted broker port");
+            let gateway = TestGateway::start(&format!("127.0.0.1:{port}"));
+            Scripted {
+                gateway,
+                cluster_id: "scripted-admin".to_owned(),
+                unregistered,
+            }
+        })
+    }
+
+    fn frame<M: Encodable>(key: ApiKey, version: i16, correlation_id: i32, body: &M) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        ResponseHeader::default()
+            .with_correlation_id(correlation_id)
+            .encode(&mut out, key.response_header_version(version))
+            .expect("header");
+        body.encode(&mut out, version).expect("body");
+        let mut frame = (out.len() as i32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&out);
+        frame
+    }
+
+    fn s(text: &str) -> StrBytes {
+        StrBytes::from_string(text.to_owned())
+    }
+
+    /// Whether a binding matches a filter (ANY is 1, MATCH 2).
+    #[allow(clippy::too_many_arguments)]
+    fn matches(
+        b: &Binding,
+        resource_type: i8,
+        name: &Option<StrBytes>,
+        pattern_type: i8,
+        principal: &Option<StrBytes>,
+        host: &Option<StrBytes>,
+        operation: i8,
+        permission: i8,
+    ) -> bool {
+        let code = |f: i8, v: i8| f == 1 || f == v;
+        let text = |f: &Option<StrBytes>, v: &str| f.as_ref().is_none_or(|f| f.as_str() == v);
+        code(resource_type, b.0)
+            && text(name, &b.1)
+            && (pattern_type == 2 || code(pattern_type, b.2))
+            && text(principal, &b.3)
+            && text(host, &b.4)
+            && code(operation, b.5)
+            && code(permission, b.6)
+    }
+
+    async fn serve(
+        mut tcp: TcpStream,
+        port: u16,
+        acls: &Mutex<Vec<Binding>>,
+        unregistered: &Mutex<Vec<i32>>,
+    ) -> Result<(), String> {
+        loop {
+            let mut len = [0u8; 4];
+            if tcp.read_exact(&mut len).await.is_err() {
+                return Ok(());
+            }
+            let len = usize::try_from(i32::from_be_bytes(len)).map_err(|e| e.to_string())?;
+            let mut bytes = vec![0u8; len];
+            tcp.read_exact(&mut bytes)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut buf = Bytes::from(bytes);
+            let header = decode_request_header_from_buffer(&mut buf).map_err(|e| e.to_string())?;
+            let key = ApiKey::try_from(header.request_api_key).map_err(|_| "unknown key")?;
+            let (v, id) = (header.request_api_version, header.correlation_id);
+            let response = match key {
+                ApiKey::ApiVersions => {
+                    let versions = [
+                        (ApiKey::ApiVersions, 0, 3),
+                        (ApiKey::Metadata, 1, 12),
+                        (ApiKey::CreateAcls, 0, 3),
+                        (ApiKey::DescribeAcls, 0, 3),
+                        (ApiKey::DeleteAcls, 0, 3),
+                        (ApiKey::ListPartitionReassignments, 0, 0),
+                        (ApiKey::UnregisterBroker, 0, 0),
+                    ];
+                    let body = ApiVersionsResponse::default().with_api_keys(
+                        versions
+                            .iter()
+                            .map(|(k, min, max)| {
+                                ApiVersion::default()
+                                    .with_api_key(*k as i16)
+                                    .with_min_version(*min)
+                                    .with_max_version(*max)
+                            })
+                            .collect(),
+                    );
+                    frame(key, v, id, &body)
+                }
+                ApiKey::Metadata => {
+                    let request =
+                        MetadataRequest::decode(&mut buf, v).map_err(|e| e.to_string())?;
+                    let wanted: Option<Vec<String>> = request.topics.map(|ts| {
+                        ts.into_iter()
+                            .filter_map(|t| t.name.map(|n| n.0.to_string()))
+                            .collect()
+                    });
+                    let names = wanted
+                        .filter(|w| !w.is_empty())
+                        .unwrap_or_else(|| vec![TOPIC.to_owned()]);
+                    let topics = names
+                        .iter()
+                        .map(|n| {
+                            let t =
+                                MetadataResponseTopic::default().with_name(Some(TopicName(s(n))));
+                            if n != TOPIC {
+                                return t.with_error_code(3);
+                            }
+                            t.with_partitions(
+                                (0..3)
+                                    .map(|p| {
+                                        MetadataResponsePartition::default()
+                                            .with_partition_index(p)
+                                            .with_leader_id(BrokerId(1))
+                                            .with_replica_nodes(vec![BrokerId(1)])
+                                            .with_isr_nodes(vec![BrokerId(1)])
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect();
+                    let body = MetadataResponse::default()
+                        .with_brokers(vec![MetadataResponseBroker::default()
+                            .with_node_id(BrokerId(1))
+                            .with_host(s("127.0.0.1"))
+                            .with_port(i32::from(port))])
+                        .with_cluster_id(Some(s("scripted-admin")))
+                        .with_controller_id(BrokerId(1))
+                        .with_topics(topics);
+                    frame(key, v, id, &body)
+                }
+                ApiKey::CreateAcls => {
+                    let request =
+                        CreateAclsRequest::decode(&mut buf, v).map_err(|e| e.to_string())?;
+                    let mut stored = acls.lock().unwrap();
+                    let results = request
+                        .creations
+                        .into_iter()
+                        .map(|c| {
+                            if c.resource_type == 4 && c.resource_name.as_str() != "kafka-cluster" {
+                                return AclCreationResult::default()
+                                    .with_error_code(42)
+                                    .with_error_message(Some(s(
+                                    "The only valid name for the CLUSTER resource is kafka-cluster",
+                                )));
+                            }
+                            let b = (
+                                c.resource_type,
+                                c.resource_name.to_string(),
+                                c.resource_pattern_type,
+                                c.principal.to_string(),
+                                c.host.to_string(),
+                                c.operation,
+                                c.permission_type,
+                            );
+                            if !stored.contains(&b) {
+                                stored.push(b);
+                            }
+                            AclCreationResult::default()
+                        })
+                        .collect();
+                    frame(
+                        key,
+                        v,
+                        id,
+                        &CreateAclsResponse::default().with_results(results),
+                    )
+                }
+                ApiKey::DescribeAcls => {
+                    let f = DescribeAclsRequest::decode(&mut buf, v).map_err(|e| e.to_string())?;
+                    let stored = acls.lock().unwrap();
+                    let resources = stored
+                        .iter()
+                        .filter(|b| {
+                            matches(
+                                b,
+                                f.resource_type_filter,
+                                &f.resource_name_filter,
+                                f.pattern_type_filter,
+                                &f.principal_filter,
+                                &f.host_filter,
+                                f.operation,
+                                f.permission_type,
+                            )
+                        })
+                        .map(|b| {
+                            DescribeAclsResource::default()
+                                .with_resource_type(b.0)
+                                .with_resource_name(s(&b.1))
+                                .with_pattern_type(b.2)
+                                .with_acls(vec![AclDescription::default()
+                                    .with_principal(s(&b.3))
+                                    .with_host(s(&b.4))
+                                    .with_operation(b.5)
+                                    .with_permission_type(b.6)])
+                        })
+                        .collect();
+                    frame(
+                        key,
+                        v,
+                        id,
+                        &DescribeAclsResponse::default().with_resources(resources),
+                    )
+                }
+                ApiKey::DeleteAcls => {
+                    let request =
+                        DeleteAclsRequest::decode(&mut buf, v).map_err(|e| e.to_string())?;
+                    let mut stored = acls.lock().unwrap();
+                    let results = request
+                        .filters
+                        .iter()
+                        .map(|f| {
+                            let (gone, kept): (Vec<Binding>, Vec<Binding>) =
+                                stored.drain(..).partition(|b| {
+                                    matches(
+                                        b,
+                                        f.resource_type_filter,
+                                        &f.resource_name_filter,
+                                        f.pattern_type_filter,
+                                        &f.principal_filter,
+                                        &f.host_filter,
+                                        f.operation,
+                                        f.permission_type,
+                                    )
+                                });
+                            *stored = kept;
+                            DeleteAclsFilterResult::default().with_matching_acls(
+                                gone.iter()
+                                    .map(|b| {
+                                        DeleteAclsMatchingAcl::default()
+                                            .with_resource_type(b.0)
+                                            .with_resource_name(s(&b.1))
+                                            .with_pattern_type(b.2)
+                                            .with_principal(s(&b.3))
+                                            .with_host(s(&b.4))
+                                            .with_operation(b.5)
+                                            .with_permission_type(b.6)
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect();
+                    frame(
+                        key,
+                        v,
+                        id,
+                        &DeleteAclsResponse::default().with_filter_results(results),
+                    )
+                }
+                ApiKey::ListPartitionReassignments => {
+                    let request = ListPartitionReassignmentsRequest::decode(&mut buf, v)
+                        .map_err(|e| e.to_string())?;
+                    let asked = |p: i32| {
+                        request.topics.as_ref().is_none_or(|ts| {
+                            ts.iter().any(|t| {
+                                t.name.0.as_str() == TOPIC && t.partition_indexes.contains(&p)
+                            })
+                        })
+                    };
+                    let topics = if asked(1) {
+                        vec![OngoingTopicReassignment::default()
+                            .with_name(TopicName(s(TOPIC)))
+                            .with_partitions(vec![OngoingPartitionReassignment::default()
+                                .with_partition_index(1)
+                                .with_replicas(vec![BrokerId(1), BrokerId(2), BrokerId(3)])
+                                .with_adding_replicas(vec![BrokerId(3)])
+                                .with_removing_replicas(vec![BrokerId(2)])])]
+                    } else {
+                        Vec::new()
+                    };
+                    let body = ListPartitionReassignmentsResponse::default().with_topics(topics);
+                    frame(key, v, id, &body)
+                }
+                ApiKey::UnregisterBroker => {
+                    let request =
+                        UnregisterBrokerRequest::decode(&mut buf, v).map_err(|e| e.to_string())?;
+                    let broker = request.broker_id.0;
+                    let body = if [1, 4].contains(&broker) {
+                        unregistered.lock().unwrap().push(broker);
+                        UnregisterBrokerResponse::default()
+                    } else {
+                        UnregisterBrokerResponse::default()
+                            .with_error_code(102)
+                            .with_error_message(Some(s("Broker ID not registered")))
+                    };
+                    frame(key, v, id, &body)
+                }
+                _ => return Ok(()),
+            };
+            tcp.write_all(&response).await.map_err(|e| e.to_string())?;
+        }
     }
 }

@@ -7,12 +7,14 @@
 //! # References
 //! - Confluent REST Proxy API reference, "REST Proxy API v3"
 
+pub mod acls;
 pub mod body;
 pub mod broker_configs;
 pub mod brokers;
 pub mod clusters;
 pub mod configs;
 pub mod partitions;
+pub mod reassignments;
 pub mod records;
 pub mod replicas;
 pub mod topics;
@@ -106,6 +108,10 @@ async fn cluster_route(
             M::GET => configs::list_all_topics(ctx).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["topics", "-", "partitions", "-", "reassignment"] => match method {
+            M::GET => reassignments::list(ctx, None).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         ["topics", topic] => match method {
             M::GET => topics::get(ctx, topic).await,
             M::PATCH => topics::update_partition_count(ctx, request, topic).await,
@@ -131,8 +137,16 @@ async fn cluster_route(
             M::GET => partitions::list(ctx, topic).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["topics", topic, "partitions", "-", "reassignment" | "reassignments"] => match method {
+            M::GET => reassignments::list(ctx, Some(topic)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         ["topics", topic, "partitions", p] => match method {
             M::GET => partitions::get(ctx, topic, partitions::parse_id(p)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p, "reassignment"] => match method {
+            M::GET => reassignments::get(ctx, topic, partitions::parse_id(p)?).await,
             _ => Err(ApiError::method_not_allowed()),
         },
         ["topics", topic, "partitions", p, "replicas"] => match method {
@@ -151,14 +165,27 @@ async fn cluster_route(
             M::GET => brokers::list(ctx).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["brokers:delete"] => match method {
+            M::POST => brokers::delete_many(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         ["brokers", "-", "configs"] => match method {
             M::GET => broker_configs::list_all_brokers(ctx).await,
             _ => Err(ApiError::method_not_allowed()),
         },
-        ["brokers", id] => match method {
-            M::GET => brokers::get(ctx, brokers::parse_id(id)?).await,
-            _ => Err(ApiError::method_not_allowed()),
-        },
+        ["brokers", id] => {
+            if let Some(id) = id.strip_suffix(":unregister") {
+                return match method {
+                    M::POST => brokers::unregister(ctx, brokers::parse_id(id)?).await,
+                    _ => Err(ApiError::method_not_allowed()),
+                };
+            }
+            match method {
+                M::GET => brokers::get(ctx, brokers::parse_id(id)?).await,
+                M::DELETE => brokers::delete(ctx, request, brokers::parse_id(id)?).await,
+                _ => Err(ApiError::method_not_allowed()),
+            }
+        }
         ["brokers", id, "partition-replicas"] => match method {
             M::GET => brokers::partition_replicas(ctx, brokers::parse_id(id)?).await,
             _ => Err(ApiError::method_not_allowed()),
@@ -189,6 +216,16 @@ async fn cluster_route(
         ["broker-configs", name] => {
             configs::one(ctx, request, &method, &ConfigOwner::Cluster, name).await
         }
+        ["acls"] => match method {
+            M::GET => acls::list(ctx, request).await,
+            M::POST => acls::create(ctx, request).await,
+            M::DELETE => acls::delete(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["acls:batch"] => match method {
+            M::POST => acls::create_batch(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         _ => Err(ApiError::not_found("HTTP 404 Not Found")),
     }
 }
