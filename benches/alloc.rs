@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p kafka-gateway-benches --bench alloc`
 //!
-//! Runs the gateway in this process (no socket between client and gateway:
+//! Runs the gateway and the in-process cluster (`wire::testkit`) in this
+//! process (no socket between client and gateway:
 //! requests go through `server::handle_full`) with a counting global
 //! allocator, and produces requests of 100 and of 1,000 binary records of
 //! 1 KiB. Everything a request costs once (parsing the path, the record
@@ -28,17 +29,13 @@ fn allocations() -> u64 {
 
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
-    let broker = kafka_gateway_tests::TestBroker::start();
+    let cluster = wire::testkit::Cluster::start_background(wire::testkit::ClusterConfig::default())
+        .expect("in-process cluster");
     let topic = kafka_gateway_tests::unique_topic("bench-alloc");
-    let out = kafka_gateway_tests::run_python(
-        "create_topic.py",
-        &[],
-        &serde_json::json!({"bootstrap": broker.bootstrap, "topic": topic, "partitions": 6}),
-    );
-    assert_eq!(out["ok"], true);
+    cluster.create_topic(&topic, 6, 1).expect("create topic");
     let cli = kafka_gateway::config::parse_args(
         [
-            format!("--bootstrap.servers={}", broker.bootstrap),
+            format!("--bootstrap.servers={}", cluster.bootstrap()),
             "--listeners=http://127.0.0.1:0".to_owned(),
         ]
         .iter()

@@ -15,7 +15,8 @@
 //! records acknowledged divided by the gateway's CPU seconds (user +
 //! system, from `/proc`), and peak RSS is its `VmHWM`. `BENCH_SECONDS`
 //! (default 10) bounds each run. The cluster is the one named by
-//! `BENCH_BOOTSTRAP`, or else a test broker started for the run.
+//! `BENCH_BOOTSTRAP`, or else the in-process cluster (`wire::testkit`, 3
+//! brokers) running in the benchmark's process.
 //! `BENCH_GATEWAY_FLAGS` adds gateway settings (`--producer.linger.ms=10 ...`).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -41,20 +42,29 @@ fn main() {
     let run_v3 = which.is_empty() || which.contains(&"v3");
     let seconds = env_u64("BENCH_SECONDS", 10);
 
-    let _broker;
-    let bootstrap = match std::env::var("BENCH_BOOTSTRAP") {
-        Ok(b) => b,
+    let (bootstrap, cluster) = match std::env::var("BENCH_BOOTSTRAP") {
+        Ok(b) => (b, None),
         Err(_) => {
-            _broker = kafka_gateway_tests::TestBroker::start();
-            _broker.bootstrap.clone()
+            let cluster =
+                wire::testkit::Cluster::start_background(wire::testkit::ClusterConfig::default())
+                    .expect("in-process cluster");
+            (cluster.bootstrap(), Some(cluster))
         }
+    };
+    let create_topic = |prefix: &str| match &cluster {
+        Some(c) => {
+            let topic = kafka_gateway_tests::unique_topic(prefix);
+            c.create_topic(&topic, 6, 1).expect("create topic");
+            topic
+        }
+        None => create_topic(&bootstrap, prefix),
     };
     let gateway = GatewayProcess::start(&bootstrap);
     let idle_rss = gateway.rss_kib("VmRSS");
     println!("gateway idle RSS: {:.1} MiB", idle_rss as f64 / 1024.0);
 
     if run_v2 {
-        let topic = create_topic(&bootstrap, "bench-v2");
+        let topic = create_topic("bench-v2");
         let clients = env_u64("BENCH_CLIENTS", 8) as usize;
         let result = bench_v2(&gateway, &topic, clients, Duration::from_secs(seconds));
         result.print(
@@ -63,7 +73,7 @@ fn main() {
         );
     }
     if run_v3 {
-        let topic = create_topic(&bootstrap, "bench-v3");
+        let topic = create_topic("bench-v3");
         let streams = env_u64("BENCH_STREAMS", 4) as usize;
         let result = bench_v3(&gateway, &topic, streams, Duration::from_secs(seconds));
         result.print("v3 streaming produce, 1 KiB records", &gateway);

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_gateway_tests::{b64_from_json, b64_json, run_python, unique_topic};
+use kafka_protocol::messages::ApiKey;
 use serde_json::{json, Value};
 use wire::consumer::{FetchConfig, PartitionReader};
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
@@ -487,4 +488,387 @@ fn librdkafka_admin_lists_offsets() {
         .expect("record");
     assert_eq!(got[3]["offset"], first_at_or_after.offset);
     assert_eq!(got[4]["offset"], -1);
+}
+
+/// Keyed records for `topic` without a partition: librdkafka's partitioner
+/// spreads them.
+fn produce_keyed(topic: &str, n: usize) {
+    let records: Vec<Value> = (0..n)
+        .map(|i| json!({"key": b64_json(Some(format!("k{i}").as_bytes())), "value": b64_json(Some(format!("v{i}").as_bytes()))}))
+        .collect();
+    let out = run_python(
+        "produce.py",
+        &[],
+        &json!({"bootstrap": bootstrap(), "topic": topic, "records": records, "linger_ms": 5}),
+    );
+    assert_eq!(out["delivered"].as_array().map(Vec::len), Some(n));
+}
+
+fn consumed(out: &Value) -> Vec<(i64, i64)> {
+    out["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            (
+                r["partition"].as_i64().unwrap(),
+                r["offset"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn partition_ends(topic: &str, partitions: i32) -> Vec<(i64, i64)> {
+    (0..partitions)
+        .flat_map(|p| {
+            let n = cluster().records(topic, p).expect("log").len() as i64;
+            (0..n).map(move |o| (i64::from(p), o))
+        })
+        .collect()
+}
+
+#[test]
+fn librdkafka_group_consumer_commits_and_a_successor_resumes() {
+    let t = unique_topic("grp");
+    cluster().create_topic(&t, 3, 3).expect("create");
+    produce_keyed(&t, 60);
+    let all = partition_ends(&t, 3);
+    assert_eq!(all.len(), 60);
+    let group = unique_topic("group");
+    let request = |count: usize| json!({"bootstrap": bootstrap(), "group": group, "topics": [t], "count": count, "commit": "sync", "timeout_s": 30});
+    let first = run_python("group_consume.py", &[], &request(25));
+    let first_records = consumed(&first);
+    assert_eq!(first_records.len(), 25);
+    assert_eq!(
+        first["assignment"].as_array().map(Vec::len),
+        Some(3),
+        "{first}"
+    );
+    let committed: i64 = first["committed"]
+        .as_object()
+        .expect("committed")
+        .values()
+        .map(|o| o.as_i64().unwrap().max(0))
+        .sum();
+    assert_eq!(committed, 25, "{first}");
+
+    let results = admin(json!([
+        {"op": "list_group_offsets", "group": group, "partitions": null},
+        {"op": "describe_groups", "groups": [group]},
+        {"op": "list_groups"},
+    ]));
+    let offsets = &results[0]["offsets"];
+    for p in 0..3 {
+        let in_first = first_records.iter().filter(|(q, _)| *q == p).count() as i64;
+        let committed = offsets[format!("{t}/{p}")].as_i64().unwrap_or(-1001);
+        assert_eq!(committed.max(0), in_first, "partition {p}: {offsets}");
+    }
+    let described = &results[1][&group];
+    assert_eq!(described["state"], "EMPTY", "{described}");
+    assert_eq!(described["members"], json!([]));
+    let listed = results[2]["groups"].as_array().expect("groups");
+    let ours = listed.iter().find(|g| g["id"] == group).expect("listed");
+    assert_eq!(ours["state"], "EMPTY");
+    assert_eq!(ours["simple"], false);
+
+    let second = run_python("group_consume.py", &[], &request(35));
+    let mut together = first_records;
+    together.extend(consumed(&second));
+    together.sort_unstable();
+    assert_eq!(
+        together, all,
+        "each record read once across the two consumers"
+    );
+
+    let results = admin(json!([
+        {"op": "alter_group_offsets", "group": group, "offsets": [[t, 0, 1]]},
+        {"op": "list_group_offsets", "group": group, "partitions": [[t, 0]]},
+        {"op": "delete_groups", "groups": [group, unique_topic("no-such-group")]},
+        {"op": "list_group_offsets", "group": group, "partitions": [[t, 0]]},
+    ]));
+    assert_eq!(results[0]["ok"], true, "{}", results[0]);
+    assert_eq!(results[1]["offsets"][format!("{t}/0")], 1);
+    let deleted = results[2].as_object().expect("map");
+    assert_eq!(deleted[&group]["ok"], true);
+    assert!(
+        deleted
+            .iter()
+            .any(|(k, v)| *k != group && v["error"] == "GROUP_ID_NOT_FOUND"),
+        "{deleted:?}"
+    );
+    assert_eq!(
+        results[3]["offsets"][format!("{t}/0")],
+        -1001,
+        "gone with the group"
+    );
+}
+
+#[test]
+fn two_librdkafka_consumers_split_the_partitions() {
+    let t = unique_topic("split");
+    cluster().create_topic(&t, 4, 2).expect("create");
+    produce_keyed(&t, 40);
+    let all = partition_ends(&t, 4);
+    let group = unique_topic("split-group");
+    let consumers: Vec<_> = (0..2)
+        .map(|i| {
+            let request = json!({
+                "bootstrap": bootstrap(), "group": group, "topics": [t],
+                "commit": "auto", "min_run_s": 4, "idle_s": 1, "timeout_s": 25,
+                "config": {"client.id": format!("consumer-{i}")},
+            });
+            std::thread::spawn(move || run_python("group_consume.py", &[], &request))
+        })
+        .collect();
+
+    // While both run: one stable generation with the partitions split.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let described = loop {
+        let results = admin(json!([{"op": "describe_groups", "groups": [group]}]));
+        let d = results[0][&group].clone();
+        let members = d["members"].as_array().map_or(0, Vec::len);
+        if d["state"] == "STABLE" && members == 2 {
+            break d;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never stable with two members: {d}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let members = described["members"].as_array().expect("members");
+    let mut assigned: Vec<Value> = Vec::new();
+    for m in members {
+        let a = m["assignment"].as_array().expect("assignment");
+        assert!(!a.is_empty(), "{described}");
+        assigned.extend(a.iter().cloned());
+        assert_eq!(m["host"], "/127.0.0.1");
+        assert!(m["client_id"].as_str().unwrap().starts_with("consumer-"));
+    }
+    assigned.sort_by_key(|a| a[1].as_i64());
+    assert_eq!(
+        assigned,
+        (0..4).map(|p| json!([t, p])).collect::<Vec<_>>(),
+        "disjoint, all partitions"
+    );
+    assert_eq!(described["assignor"], "range");
+    assert!(described["coordinator"].as_i64().is_some());
+    let results = admin(json!([
+        {"op": "list_groups", "states": ["stable"]},
+        {"op": "delete_groups", "groups": [group]},
+    ]));
+    assert!(results[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == group));
+    assert_eq!(results[1][&group]["error"], "NON_EMPTY_GROUP");
+
+    let outputs: Vec<Value> = consumers
+        .into_iter()
+        .map(|c| c.join().expect("consumer"))
+        .collect();
+    let mut seen: Vec<(i64, i64)> = outputs.iter().flat_map(consumed).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen, all, "every record consumed");
+    // Both committed what they consumed when they left.
+    let results = admin(json!([{"op": "list_group_offsets", "group": group, "partitions": null}]));
+    for p in 0..4 {
+        let end = cluster().records(&t, p).unwrap().len() as i64;
+        assert_eq!(
+            results[0]["offsets"][format!("{t}/{p}")],
+            end,
+            "{}",
+            results[0]
+        );
+    }
+}
+
+#[test]
+fn librdkafka_admin_manages_acls() {
+    let t = unique_topic("acl");
+    let acl = |restype: &str, name: &str, pattern: &str, principal: &str, op: &str, perm: &str| {
+        json!({"restype": restype, "name": name, "pattern": pattern, "principal": principal,
+               "host": "*", "operation": op, "permission": perm})
+    };
+    let filter = |restype: Option<&str>,
+                  name: Option<&str>,
+                  pattern: Option<&str>,
+                  principal: Option<&str>| {
+        json!({"restype": restype, "name": name, "pattern": pattern, "principal": principal,
+               "host": null, "operation": null, "permission": null})
+    };
+    let prefix = format!("{t}-");
+    let results = admin(json!([
+        {"op": "create_acls", "acls": [
+            acl("topic", &t, "literal", "User:alice", "read", "allow"),
+            acl("topic", &prefix, "prefixed", "User:bob", "write", "allow"),
+            acl("topic", "*", "literal", "User:eve", "read", "deny"),
+            acl("group", &t, "literal", "User:alice", "read", "allow"),
+            // librdkafka's BROKER resource type is Kafka's CLUSTER (4).
+            acl("broker", "kafka-cluster", "literal", "User:admin", "alter", "allow"),
+            acl("broker", "other", "literal", "User:admin", "alter", "allow"),
+            acl("topic", &t, "literal", "nobody", "read", "allow"),
+        ]},
+        {"op": "describe_acls", "filter": filter(Some("topic"), Some(&format!("{t}-x")), Some("match"), None)},
+        {"op": "describe_acls", "filter": filter(Some("any"), None, Some("any"), Some("User:alice"))},
+        {"op": "describe_acls", "filter": filter(Some("topic"), Some(&prefix), Some("prefixed"), None)},
+        {"op": "delete_acls", "filters": [filter(Some("any"), None, Some("any"), Some("User:alice"))]},
+        {"op": "describe_acls", "filter": filter(Some("any"), None, Some("any"), Some("User:alice"))},
+        {"op": "delete_acls", "filters": [filter(Some("any"), None, Some("any"), None)]},
+        {"op": "describe_acls", "filter": filter(Some("any"), None, Some("any"), None)},
+    ]));
+    let created = results[0].as_array().expect("created");
+    for (i, expected_ok) in [true, true, true, true, true, false, false]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            created[i]["ok"] == true,
+            *expected_ok,
+            "binding {i}: {}",
+            created[i]
+        );
+    }
+    assert_eq!(created[5]["error"], "INVALID_REQUEST");
+    let matched = results[1]["acls"].as_array().expect("acls");
+    let principals: Vec<&str> = matched
+        .iter()
+        .map(|a| a["principal"].as_str().unwrap())
+        .collect();
+    assert_eq!(matched.len(), 2, "{matched:?}");
+    assert!(principals.contains(&"User:bob") && principals.contains(&"User:eve"));
+    let alice = results[2]["acls"].as_array().expect("acls");
+    assert_eq!(alice.len(), 2);
+    assert!(alice
+        .iter()
+        .any(|a| a["restype"] == "GROUP" && a["operation"] == "READ"));
+    assert!(alice
+        .iter()
+        .all(|a| a["permission"] == "ALLOW" && a["host"] == "*"));
+    assert_eq!(results[3]["acls"].as_array().map(Vec::len), Some(1));
+    assert_eq!(results[3]["acls"][0]["pattern"], "PREFIXED");
+    assert_eq!(
+        results[4][0]["acls"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        results[4]
+    );
+    assert_eq!(results[5]["acls"], json!([]));
+    assert_eq!(
+        results[6][0]["acls"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        results[6]
+    );
+    assert_eq!(results[7]["acls"], json!([]));
+}
+
+#[test]
+fn librdkafka_admin_deletes_records_and_elects_leaders() {
+    let t = unique_topic("records");
+    cluster().create_topic(&t, 2, 3).expect("create");
+    produce_keyed(&t, 40);
+    let ends: Vec<i64> = (0..2)
+        .map(|p| cluster().records(&t, p).unwrap().len() as i64)
+        .collect();
+    assert!(ends.iter().all(|e| *e > 5), "{ends:?}");
+    cluster().move_leader(&t, 0, 3).expect("move");
+    let results = admin(json!([
+        {"op": "delete_records", "partitions": [[t, 0, 3], [t, 1, ends[1] + 10]]},
+        {"op": "list_offsets", "partitions": [{"topic": t, "partition": 0, "spec": "earliest"}]},
+        {"op": "elect_leaders", "election": "preferred", "partitions": [[t, 0], [t, 1]]},
+        {"op": "elect_leaders", "election": "preferred", "partitions": [[t, 0]]},
+    ]));
+    let deleted = &results[0];
+    assert_eq!(deleted[format!("{t}/0")]["low_watermark"], 3, "{deleted}");
+    assert_eq!(
+        deleted[format!("{t}/1")]["error"],
+        "OFFSET_OUT_OF_RANGE",
+        "{deleted}"
+    );
+    assert_eq!(results[1][0]["offset"], 3);
+    assert_eq!(
+        cluster().records(&t, 0).unwrap().first().map(|r| r.offset),
+        Some(3)
+    );
+    let elected = &results[2];
+    assert_eq!(elected[format!("{t}/0")]["ok"], true, "{elected}");
+    assert_eq!(
+        elected[format!("{t}/1")]["error"],
+        "ELECTION_NOT_NEEDED",
+        "{elected}"
+    );
+    assert_eq!(
+        cluster().leader(&t, 0).unwrap(),
+        1,
+        "the preferred replica leads again"
+    );
+    assert_eq!(results[3][format!("{t}/0")]["error"], "ELECTION_NOT_NEEDED");
+    let results = admin(json!([{"op": "delete_records", "partitions": [[t, 0, -1]]}]));
+    assert_eq!(
+        results[0][format!("{t}/0")]["low_watermark"],
+        ends[0],
+        "-1 is the high watermark"
+    );
+    assert!(cluster().records(&t, 0).unwrap().is_empty());
+    // A consumer from the earliest offset starts at the new log start.
+    let consumed = run_python(
+        "consume.py",
+        &[],
+        &json!({"bootstrap": bootstrap(), "topic": t, "partitions": [1], "count": 1, "timeout_s": 20}),
+    );
+    assert_eq!(consumed["records"][0]["offset"], 0);
+}
+
+#[test]
+fn librdkafka_idempotent_producer_follows_leader_moves() {
+    // A cluster of its own: its Produce responses are slowed down so that
+    // the leader moves land while batches are in flight.
+    let cluster = Cluster::start_background(ClusterConfig::default()).expect("cluster");
+    cluster.create_topic("moves", 1, 3).expect("create");
+    cluster.delay_responses(Some(ApiKey::Produce), Duration::from_millis(10));
+    let n = 1000;
+    let records: Vec<Value> = (0..n)
+        .map(|i| json!({"value": b64_json(Some(format!("m{i:05}").as_bytes())), "partition": 0}))
+        .collect();
+    let request = json!({
+        "bootstrap": cluster.bootstrap(), "topic": "moves", "records": records, "linger_ms": 1,
+        "enable_idempotence": true, "timeout_s": 60,
+        "config": {"batch.num.messages": 10},
+    });
+    let producing = std::thread::spawn(move || run_python("produce.py", &[], &request));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while cluster.request_count(ApiKey::Produce) == 0 {
+        assert!(std::time::Instant::now() < deadline, "nothing produced");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for to in [2, 3, 1, 3, 2, 1] {
+        std::thread::sleep(Duration::from_millis(30));
+        cluster.move_leader("moves", 0, to).expect("move");
+    }
+    assert!(
+        !producing.is_finished(),
+        "the moves happened while producing"
+    );
+    let delivered = producing.join().expect("producer");
+    let offsets: Vec<i64> = delivered["delivered"]
+        .as_array()
+        .expect("delivered")
+        .iter()
+        .map(|d| d["offset"].as_i64().expect("offset"))
+        .collect();
+    assert_eq!(offsets, (0..n as i64).collect::<Vec<_>>());
+    let log: Vec<String> = cluster
+        .records("moves", 0)
+        .expect("log")
+        .iter()
+        .map(|r| String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned())
+        .collect();
+    let expected: Vec<String> = (0..n).map(|i| format!("m{i:05}")).collect();
+    assert_eq!(
+        log, expected,
+        "every record once, in order, across the leader moves"
+    );
 }

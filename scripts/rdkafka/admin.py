@@ -414,7 +414,8 @@ def op_elect_leaders(admin, op):
     parts = op.get("partitions")
     tps = None if parts is None else [TopicPartition(t, int(p)) for t, p in parts]
     try:
-        result = admin.elect_leaders(election, tps, request_timeout=TIMEOUT).result(timeout=TIMEOUT)
+        # No timeout keywords: confluent-kafka 2.16 fails to parse them here.
+        result = admin.elect_leaders(election, tps).result(timeout=TIMEOUT)
     except Exception as exc:
         return error_of(exc)
     out = {}

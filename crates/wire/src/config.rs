@@ -7,7 +7,7 @@ use std::time::Duration;
 use kafka_protocol::protocol::StrBytes;
 
 use crate::conn::{ConnectionConfig, SecuritySettings};
-use crate::consumer::FetchConfig;
+use crate::consumer::{ConsumerConfig, FetchConfig};
 use crate::error::{Error, Result};
 use crate::producer::{Acks, ProducerConfig};
 use crate::protocol::api::fetch::IsolationLevel;
@@ -34,6 +34,8 @@ pub struct ClientConfig {
     pub producer: ProducerConfig,
     /// Fetch settings.
     pub fetch: FetchConfig,
+    /// Consumer group settings (`group.id`, `session.timeout.ms`, ...).
+    pub consumer: ConsumerConfig,
 }
 
 impl Default for ClientConfig {
@@ -48,6 +50,7 @@ impl Default for ClientConfig {
             allow_auto_create_topics: false,
             producer: ProducerConfig::default(),
             fetch: FetchConfig::default(),
+            consumer: ConsumerConfig::default(),
         }
     }
 }
@@ -187,7 +190,11 @@ impl ClientConfig {
                     c.fetch.max_decompressed_bytes = number(key, value)?
                 }
                 "check.crcs" => c.fetch.check_crcs = boolean(key, value)?,
-                other => return Err(Error::Config(format!("unknown client property '{other}'"))),
+                other => {
+                    if !c.consumer.set(other, value)? {
+                        return Err(Error::Config(format!("unknown client property '{other}'")));
+                    }
+                }
             }
         }
         // As in Java clients: idempotence is on by default, but only when the
@@ -201,6 +208,7 @@ impl ClientConfig {
             Some(explicit) => config.producer.idempotence = explicit,
             None => config.producer.idempotence = config.producer.acks == Acks::All,
         }
+        config.consumer.validate()?;
         Ok(config)
     }
 }
@@ -242,6 +250,14 @@ mod tests {
         );
         assert!(ClientConfig::from_properties([("no.such.thing", "1")]).is_err());
         assert!(ClientConfig::from_properties([("linger.ms", "-1")]).is_err());
+        let c = ClientConfig::from_properties([
+            ("group.id", "g"),
+            ("auto.offset.reset", "earliest"),
+            ("fetch.min.bytes", "10"),
+        ])
+        .unwrap();
+        assert_eq!(c.consumer.group_id.as_deref(), Some("g"));
+        assert_eq!(c.fetch.min_bytes, 10);
         let d = ClientConfig::from_properties([]).unwrap();
         assert!(d.producer.idempotence && d.producer.acks == Acks::All);
     }

@@ -153,6 +153,54 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// A group coordinator answered with an error about a consumer group
+    /// (membership, commits, group administration).
+    #[error("{api} for group '{group}' failed: {code} (error code {}){}", .code.code(), suffix(.message))]
+    Group {
+        /// The broker's error code.
+        code: ResponseError,
+        /// The API that was called.
+        api: &'static str,
+        /// The group id.
+        group: String,
+        /// The broker's error message, if it sent one.
+        message: Option<String>,
+    },
+    /// The consumer was asked to subscribe or assign while another kind of
+    /// subscription is active: topics, a pattern and manually assigned
+    /// partitions are mutually exclusive.
+    #[error("cannot {requested}: the consumer already {current}; topic subscriptions, pattern subscriptions and manual assignment are mutually exclusive")]
+    SubscriptionConflict {
+        /// What the consumer currently does (e.g. "subscribes to topics").
+        current: &'static str,
+        /// What was asked (e.g. "assign partitions").
+        requested: &'static str,
+    },
+    /// A subscription pattern is not a valid regular expression.
+    #[error("invalid subscription pattern '{pattern}': {message}")]
+    InvalidPattern {
+        /// The pattern given.
+        pattern: String,
+        /// Why it is invalid.
+        message: String,
+    },
+    /// A partition the call names is not assigned to this consumer.
+    #[error("partition {topic}-{partition} is not assigned to this consumer")]
+    NotAssigned {
+        /// Topic name.
+        topic: String,
+        /// Partition index.
+        partition: i32,
+    },
+    /// A partition has no committed offset and `auto.offset.reset` is
+    /// `none`.
+    #[error("no committed offset for {topic}-{partition} and auto.offset.reset is none")]
+    NoOffset {
+        /// Topic name.
+        topic: String,
+        /// Partition index.
+        partition: i32,
+    },
     /// The client (or producer) has been closed.
     #[error("client closed")]
     Closed,
@@ -223,7 +271,7 @@ impl Error {
     pub fn is_retriable(&self) -> bool {
         match self {
             Error::Io { .. } | Error::Disconnected { .. } | Error::Timeout { .. } => true,
-            Error::Broker { code, .. } | Error::Resource { code, .. } => code.is_retriable(),
+            Error::Broker { code, .. } | Error::Resource { code, .. } | Error::Group { code, .. } => code.is_retriable(),
             Error::NoBrokers(_) => true,
             _ => false,
         }
@@ -250,10 +298,34 @@ impl Error {
         }
     }
 
+    /// A group coordinator's error code for `group`.
+    pub fn group(code: ResponseError, api: &'static str, group: &str) -> Self {
+        Error::Group {
+            code,
+            api,
+            group: group.to_owned(),
+            message: None,
+        }
+    }
+
+    /// Whether the error means the group moved on without this member, so it
+    /// has to rejoin (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION,
+    /// UNKNOWN_MEMBER_ID).
+    pub fn needs_rejoin(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                ResponseError::RebalanceInProgress
+                    | ResponseError::IllegalGeneration
+                    | ResponseError::UnknownMemberId
+            )
+        )
+    }
+
     /// The broker's error code, if this error came from one.
     pub fn code(&self) -> Option<ResponseError> {
         match self {
-            Error::Broker { code, .. } | Error::Resource { code, .. } => Some(*code),
+            Error::Broker { code, .. } | Error::Resource { code, .. } | Error::Group { code, .. } => Some(*code),
             _ => None,
         }
     }

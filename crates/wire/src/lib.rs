@@ -6,7 +6,8 @@
 //! - [`conn`]: one broker connection — TCP or TLS, SASL, a reader task, pipelined requests.
 //! - [`cluster`]: bootstrap, metadata cache, leader routing, connection reuse and retries.
 //! - [`producer`]: partitioner, per-partition accumulation, idempotence, delivery results.
-//! - [`consumer`]: fetch, list offsets and a partition reader.
+//! - [`consumer`]: fetch, list offsets, a partition reader, and a consumer with
+//!   consumer-group membership, assignors, commits and group administration.
 //! - [`admin`]: topics, partitions, configs, the cluster, brokers, ACLs,
 //!   records, reassignments and log directories.
 //!
@@ -28,5 +29,6 @@ pub mod testkit;
 pub use admin::Admin;
 pub use cluster::{Client, TopicPartition};
 pub use config::ClientConfig;
+pub use consumer::{Consumer, GroupAdmin};
 pub use error::{Error, Result};
 pub use record::{Compression, Header, Record, RecordBatch};

@@ -222,7 +222,7 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
     let max_duration = config.streaming_connection_max_duration;
     let grace = config.streaming_connection_max_duration_grace_period;
     let (pending_tx, pending_rx) = mpsc::channel::<Pending>(MAX_UNACKNOWLEDGED);
-    let (chunks_tx, body) = response::channel(64);
+    let (chunks_tx, body) = response::channel(4);
     let started = Instant::now();
     let reader_target = target.clone();
     tokio::spawn(async move {

@@ -119,6 +119,12 @@ impl Client {
         &self.inner.config
     }
 
+    /// The settings every broker connection of this client uses (with the
+    /// TLS configuration built), for connections opened outside the pool.
+    pub(crate) fn connection_config(&self) -> &ConnectionConfig {
+        &self.inner.connection
+    }
+
     /// The cached metadata, without refreshing it.
     pub fn cached_metadata(&self) -> Arc<ClusterMetadata> {
         self.inner

@@ -16,6 +16,12 @@ use crate::error::{Error, ResponseError, Result};
 use crate::protocol::api::fetch::{self as fetch_api, FetchLimits, IsolationLevel, PartitionFetch};
 use crate::record::{decode_batches, ControlRecord, DecodeOptions, Record, RecordBatch};
 
+/// `max_wait` in whole ms for a Fetch request, at least 1 (some brokers
+/// answer a 0 ms wait with an empty response even when data is there).
+pub(crate) fn wait_ms(max_wait: Duration) -> i32 {
+    max_wait.as_millis().clamp(1, i32::MAX as u128) as i32
+}
+
 /// Fetch settings (Java consumer names in the field docs).
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
@@ -50,7 +56,7 @@ impl Default for FetchConfig {
 }
 
 impl FetchConfig {
-    fn decode_options(&self) -> DecodeOptions {
+    pub(crate) fn decode_options(&self) -> DecodeOptions {
         DecodeOptions {
             max_decompressed_bytes: self.max_decompressed_bytes,
             verify_crc: self.check_crcs,
@@ -127,31 +133,51 @@ fn decode_partition(
     offset: i64,
     config: &FetchConfig,
 ) -> Result<FetchedPartition> {
+    let high_watermark = data.high_watermark;
+    let last_stable_offset = data.last_stable_offset;
+    let log_start_offset = data.log_start_offset;
+    let (batches, next_offset) = decode_partition_batches(data, offset, config)?;
+    let records = batches
+        .into_iter()
+        .flat_map(|b| b.records)
+        .filter(|r| r.offset >= offset)
+        .collect();
+    Ok(FetchedPartition {
+        records,
+        next_offset,
+        high_watermark,
+        last_stable_offset,
+        log_start_offset,
+    })
+}
+
+/// Decodes one partition of a fetch response fetched from `offset`: the
+/// batches to deliver (control batches and, in `read_committed`, aborted
+/// ones dropped; records below `offset` still inside) and the offset to
+/// fetch next.
+pub(crate) fn decode_partition_batches(
+    data: PartitionData,
+    offset: i64,
+    config: &FetchConfig,
+) -> Result<(Vec<RecordBatch>, i64)> {
     let batches = match data.records {
         Some(bytes) => decode_batches(bytes, &config.decode_options())?,
         None => Vec::new(),
     };
     let mut next_offset = offset;
-    let mut records = Vec::new();
     let aborted = match config.isolation {
         IsolationLevel::ReadCommitted => data.aborted_transactions.unwrap_or_default(),
         IsolationLevel::ReadUncommitted => Vec::new(),
     };
     let mut filter = AbortFilter::new(aborted);
+    let mut kept = Vec::with_capacity(batches.len());
     for batch in batches {
         next_offset = next_offset.max(batch.header.next_offset());
-        if !filter.keep(&batch) {
-            continue;
+        if filter.keep(&batch) {
+            kept.push(batch);
         }
-        records.extend(batch.records.into_iter().filter(|r| r.offset >= offset));
     }
-    Ok(FetchedPartition {
-        records,
-        next_offset,
-        high_watermark: data.high_watermark,
-        last_stable_offset: data.last_stable_offset,
-        log_start_offset: data.log_start_offset,
-    })
+    Ok((kept, next_offset))
 }
 
 /// Drops control batches, and batches of transactions the fetch response

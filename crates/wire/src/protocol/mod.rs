@@ -8,6 +8,7 @@
 //! - KIP-482 (tagged fields, flexible versions)
 
 pub mod api;
+pub mod consumer_protocol;
 pub mod frame;
 pub mod header;
 

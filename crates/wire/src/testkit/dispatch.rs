@@ -122,6 +122,11 @@ where
         }
     };
     let correlation_id = header.correlation_id;
+    let client_id = header
+        .client_id
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
     tracing::trace!(broker = peer.broker, client = %peer.client_host, api = R::KEY, version, "request");
     let now = Instant::now();
     let (reply, delay, appended) = {
@@ -134,6 +139,8 @@ where
             state: &mut state,
             broker: peer.broker,
             version,
+            client_id: &client_id,
+            client_host: &peer.client_host,
             now,
             now_ms: now_ms(),
         };
@@ -154,6 +161,13 @@ where
         },
         Reply::Silent => Outcome::Silent,
         Reply::Close => Outcome::Close,
+        Reply::Later(receiver) => Outcome::Wait {
+            future: Box::pin(async move {
+                let response = receiver.await.ok()?;
+                encode(correlation_id, version, &response)
+            }),
+            delay,
+        },
         Reply::Poll(mut poll) => {
             let shared = shared.clone();
             Outcome::Wait {

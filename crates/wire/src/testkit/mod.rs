@@ -24,17 +24,22 @@
 //! What it serves (see `docs/testing.md` for the details and the limits):
 //! ApiVersions, Metadata, Produce (with idempotence), Fetch, ListOffsets,
 //! OffsetForLeaderEpoch, InitProducerId, CreateTopics, DeleteTopics,
-//! CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs
-//! and DescribeCluster, answering with Kafka's error codes.
+//! CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs,
+//! DescribeCluster, a classic group coordinator (FindCoordinator, JoinGroup,
+//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups,
+//! DescribeGroups, DeleteGroups, OffsetDelete), CreateAcls, DescribeAcls,
+//! DeleteAcls, DeleteRecords, AlterPartitionReassignments,
+//! ListPartitionReassignments, ElectLeaders, DescribeLogDirs and
+//! UnregisterBroker, answering with Kafka's error codes.
 //!
 //! Faults can be injected at any time: error codes for the next requests of
 //! an API ([`Cluster::fail_next`]), slow responses
 //! ([`Cluster::delay_responses`]), dropped connections, leader moves, and
 //! brokers stopped and restarted on the same port.
 //!
-//! Layout: `state` (topics, logs, configs, producers — no I/O), `handlers`
-//! (one module per API), `dispatch` (frame → handler → frame) and `server`
-//! (listeners and connections).
+//! Layout: `state` (topics, logs, configs, producers, groups, ACLs — no
+//! I/O), `handlers` (one module per API), `dispatch` (frame → handler →
+//! frame) and `server` (listeners and connections).
 //!
 //! # References
 //! - Kafka protocol guide: <https://kafka.apache.org/protocol>
@@ -84,6 +89,10 @@ pub struct ClusterConfig {
     pub group_min_session_timeout: Duration,
     /// `group.max.session.timeout.ms`.
     pub group_max_session_timeout: Duration,
+    /// How long a partition reassignment stays in progress (and is listed
+    /// by ListPartitionReassignments) before it completes; zero completes
+    /// it at once.
+    pub reassignment_delay: Duration,
     /// Fixed ports for the brokers, in id order; empty for free ports.
     pub ports: Vec<u16>,
 }
@@ -100,10 +109,14 @@ impl Default for ClusterConfig {
             group_initial_rebalance_delay: Duration::ZERO,
             group_min_session_timeout: Duration::from_secs(6),
             group_max_session_timeout: Duration::from_secs(1800),
+            reassignment_delay: Duration::ZERO,
             ports: Vec::new(),
         }
     }
 }
+
+/// How often the group timers (session and rebalance timeouts) run.
+const TICK: Duration = Duration::from_millis(20);
 
 /// What the brokers share.
 #[derive(Debug)]
@@ -135,6 +148,8 @@ pub struct Cluster {
     cluster_id: String,
     brokers: Mutex<BTreeMap<i32, BrokerHandle>>,
     runtime: tokio::runtime::Handle,
+    /// Runs the group timers.
+    ticker: JoinHandle<()>,
     /// The runtime owned by a cluster from [`Cluster::start_background`].
     owned_runtime: Option<tokio::runtime::Runtime>,
 }
@@ -152,7 +167,7 @@ impl Cluster {
     /// Starts the brokers on the current tokio runtime, each on its own
     /// port of 127.0.0.1.
     pub async fn start(config: ClusterConfig) -> io::Result<Cluster> {
-        Self::start_on(config, tokio::runtime::Handle::current(), None).await
+        Self::start_on(config, tokio::runtime::Handle::current()).await
     }
 
     /// Starts the cluster on a runtime of its own (one worker thread), so it
@@ -167,7 +182,7 @@ impl Cluster {
             .build()?;
         let handle = runtime.handle().clone();
         let started = std::thread::scope(|s| {
-            s.spawn(|| handle.block_on(Self::start_on(config, handle.clone(), None)))
+            s.spawn(|| handle.block_on(Self::start_on(config, handle.clone())))
                 .join()
         })
         .map_err(|_| io::Error::other("cluster start-up panicked"))?;
@@ -179,7 +194,6 @@ impl Cluster {
     async fn start_on(
         config: ClusterConfig,
         runtime: tokio::runtime::Handle,
-        owned_runtime: Option<tokio::runtime::Runtime>,
     ) -> io::Result<Cluster> {
         validate(&config)?;
         let mut listeners = Vec::with_capacity(config.brokers);
@@ -210,12 +224,24 @@ impl Cluster {
                 },
             );
         }
+        let ticker = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(TICK);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    interval.tick().await;
+                    shared.lock().tick(std::time::Instant::now());
+                }
+            })
+        };
         Ok(Cluster {
             shared,
             cluster_id,
             brokers: Mutex::new(brokers),
             runtime,
-            owned_runtime,
+            ticker,
+            owned_runtime: None,
         })
     }
 
@@ -424,6 +450,7 @@ impl Cluster {
             accept.abort();
             let _ = accept.await;
         }
+        self.ticker.abort();
         if let Some(runtime) = self.owned_runtime.take() {
             runtime.shutdown_background();
         }
@@ -432,6 +459,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        self.ticker.abort();
         for b in self.handles().values_mut() {
             b.kill.send_modify(|g| *g += 1);
             if let Some(accept) = b.accept.take() {

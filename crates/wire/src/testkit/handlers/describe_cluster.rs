@@ -1,6 +1,7 @@
 //! DescribeCluster (key 60): cluster id, controller and brokers. Brokers
 //! that are stopped are fenced: they are left out, or listed with
-//! `is_fenced` when `include_fenced_brokers` is set (v2). The brokers
+//! `is_fenced` when `include_fenced_brokers` is set (v2) unless they were
+//! unregistered. The brokers
 //! answer for broker endpoints only; asking for controller endpoints (v1+)
 //! gets `MISMATCHED_ENDPOINT_TYPE`, as from a Kafka broker.
 //!
@@ -46,7 +47,7 @@ impl Handler for DescribeClusterRequest {
         response.brokers = state
             .brokers
             .iter()
-            .filter(|(_, b)| b.running || fenced)
+            .filter(|(_, b)| b.running || (fenced && b.registered))
             .map(|(id, b)| {
                 let mut d = DescribeClusterBroker::default()
                     .with_broker_id(BrokerId(*id))

@@ -30,6 +30,8 @@ use crate::testkit::state::{validate_topic_name, NewTopic, State, Topic};
 pub(crate) const TOPIC_OPERATIONS: i32 = bits(&[3, 4, 5, 6, 7, 8, 10, 11]);
 /// Operations on the cluster.
 pub(crate) const CLUSTER_OPERATIONS: i32 = bits(&[5, 7, 8, 9, 10, 11, 12]);
+/// Operations on a group.
+pub(crate) const GROUP_OPERATIONS: i32 = bits(&[3, 6, 8, 10, 11]);
 /// The "not requested" value of an authorized-operations field.
 pub(crate) const NOT_REQUESTED: i32 = i32::MIN;
 

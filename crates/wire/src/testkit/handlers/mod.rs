@@ -8,19 +8,39 @@
 //! connection task.
 
 mod alter_configs;
+mod alter_partition_reassignments;
 pub(crate) mod api_versions;
+mod create_acls;
 mod create_partitions;
 mod create_topics;
+mod delete_acls;
+mod delete_groups;
+mod delete_records;
 mod delete_topics;
+mod describe_acls;
 mod describe_cluster;
 mod describe_configs;
+mod describe_groups;
+mod describe_log_dirs;
+mod elect_leaders;
 mod fetch;
+mod find_coordinator;
+mod heartbeat;
 mod incremental_alter_configs;
 mod init_producer_id;
+mod join_group;
+mod leave_group;
+mod list_groups;
 mod list_offsets;
+mod list_partition_reassignments;
 mod metadata;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
 mod offset_for_leader_epoch;
 mod produce;
+mod sync_group;
+mod unregister_broker;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,6 +48,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use kafka_protocol::messages::{RequestHeader, TopicName};
 use kafka_protocol::protocol::{Request, StrBytes, VersionRange};
+use tokio::sync::oneshot;
 
 use super::dispatch::{self, Outcome, Peer};
 use super::state::State;
@@ -40,6 +61,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) broker: i32,
     /// The request's API version.
     pub(crate) version: i16,
+    /// The request header's client id.
+    pub(crate) client_id: &'a str,
+    /// The client's address (`/127.0.0.1`).
+    pub(crate) client_host: &'a str,
     /// Monotonic time of arrival.
     pub(crate) now: Instant,
     /// Wall-clock time of arrival, ms since the epoch.
@@ -64,6 +89,8 @@ pub(crate) enum Reply<R> {
     Silent,
     /// Close the connection (Produce with `acks=0` that failed).
     Close,
+    /// Answer when the group coordinator sends the response.
+    Later(oneshot::Receiver<R>),
     /// Answer when new data arrives or the deadline passes.
     Poll(Poll<R>),
 }
@@ -111,10 +138,15 @@ macro_rules! apis {
 }
 
 use kafka_protocol::messages::{
-    AlterConfigsRequest, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest,
-    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest,
-    IncrementalAlterConfigsRequest, InitProducerIdRequest, ListOffsetsRequest, MetadataRequest,
-    OffsetForLeaderEpochRequest, ProduceRequest,
+    AlterConfigsRequest, AlterPartitionReassignmentsRequest, ApiVersionsRequest, CreateAclsRequest,
+    CreatePartitionsRequest, CreateTopicsRequest, DeleteAclsRequest, DeleteGroupsRequest,
+    DeleteRecordsRequest, DeleteTopicsRequest, DescribeAclsRequest, DescribeClusterRequest,
+    DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest, ElectLeadersRequest,
+    FetchRequest, FindCoordinatorRequest, HeartbeatRequest, IncrementalAlterConfigsRequest,
+    InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest,
+    ListOffsetsRequest, ListPartitionReassignmentsRequest, MetadataRequest, OffsetCommitRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
+    SyncGroupRequest, UnregisterBrokerRequest,
 };
 
 apis!(
@@ -122,16 +154,36 @@ apis!(
     FetchRequest,
     ListOffsetsRequest,
     MetadataRequest,
+    OffsetCommitRequest,
+    OffsetFetchRequest,
+    FindCoordinatorRequest,
+    JoinGroupRequest,
+    HeartbeatRequest,
+    LeaveGroupRequest,
+    SyncGroupRequest,
+    DescribeGroupsRequest,
+    ListGroupsRequest,
     ApiVersionsRequest,
     CreateTopicsRequest,
     DeleteTopicsRequest,
+    DeleteRecordsRequest,
     InitProducerIdRequest,
     OffsetForLeaderEpochRequest,
+    DescribeAclsRequest,
+    CreateAclsRequest,
+    DeleteAclsRequest,
     DescribeConfigsRequest,
     AlterConfigsRequest,
+    DescribeLogDirsRequest,
     CreatePartitionsRequest,
+    DeleteGroupsRequest,
+    ElectLeadersRequest,
     IncrementalAlterConfigsRequest,
+    AlterPartitionReassignmentsRequest,
+    ListPartitionReassignmentsRequest,
+    OffsetDeleteRequest,
     DescribeClusterRequest,
+    UnregisterBrokerRequest,
 );
 
 /// A protocol string.

@@ -51,6 +51,11 @@ impl PartitionLog {
         self.end_offset
     }
 
+    /// Bytes held by the stored batches.
+    pub(crate) fn size_bytes(&self) -> i64 {
+        self.batches.iter().map(|b| b.bytes.len() as i64).sum()
+    }
+
     /// Appends a batch at the log end, writing its base offset and leader
     /// epoch (and the log-append time when given) into its bytes. Returns the
     /// base offset.
@@ -90,6 +95,17 @@ impl PartitionLog {
             out.push(batch.bytes.clone());
         }
         out
+    }
+
+    /// Moves the log start offset up to `offset` (at most the log end),
+    /// dropping the batches wholly below it. Returns the new start offset.
+    pub(crate) fn delete_before(&mut self, offset: i64) -> i64 {
+        let offset = offset.min(self.end_offset);
+        if offset > self.start_offset {
+            self.start_offset = offset;
+            self.batches.retain(|b| b.last_offset >= offset);
+        }
+        self.start_offset
     }
 
     /// Every record from the log start, decoded.
@@ -242,8 +258,8 @@ mod tests {
     }
 
     #[test]
-    fn timestamps() {
-        let log = log_of(&[
+    fn timestamps_and_deletion() {
+        let mut log = log_of(&[
             (&["a", "b"], 100, 0),
             (&["c"], 50, 0),
             (&["d", "e"], 300, 1),
@@ -252,6 +268,17 @@ mod tests {
         assert_eq!(log.offset_for_timestamp(102), Some((3, 300)));
         assert_eq!(log.offset_for_timestamp(1000), None);
         assert_eq!(log.max_timestamp(), Some((4, 301)));
+        let size = log.size_bytes();
+        assert!(size > 0);
+        assert_eq!(log.delete_before(1), 1, "inside the first batch");
+        assert_eq!(log.size_bytes(), size, "which stays stored");
+        assert_eq!(log.records().first().map(|r| r.offset), Some(1));
+        assert_eq!(log.delete_before(3), 3);
+        assert_eq!(log.records().first().map(|r| r.offset), Some(3));
+        assert_eq!(log.offset_for_timestamp(0), Some((3, 300)));
+        assert_eq!(log.delete_before(2), 3, "the start offset never moves back");
+        assert_eq!(log.delete_before(99), 5, "at most the log end");
+        assert_eq!(log.size_bytes(), 0);
     }
 
     #[test]

@@ -7,23 +7,30 @@
 //! partition's replicas are always in sync, the high watermark is the log
 //! end, and a leader change (a moved leader, a stopped broker) loses nothing.
 
+pub(crate) mod acls;
 pub(crate) mod configs;
+pub(crate) mod groups;
 pub(crate) mod log;
 pub(crate) mod producers;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
 use super::ClusterConfig;
 use crate::error::ResponseError;
+use acls::AclStore;
 use configs::Layers;
+use groups::{partition_for, Group};
 use log::PartitionLog;
 use producers::Producers;
 
 /// Longest topic name Kafka accepts.
 const MAX_TOPIC_NAME: usize = 249;
+/// The topic whose partition leaders coordinate the groups.
+pub(crate) const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
 /// Most partitions one topic may have here (memory guard).
 pub(crate) const MAX_PARTITIONS: i32 = 100_000;
 
@@ -34,6 +41,9 @@ pub(crate) struct Broker {
     pub(crate) port: u16,
     /// Whether its listener is up.
     pub(crate) running: bool,
+    /// Whether it is registered (an UnregisterBroker of a stopped broker
+    /// clears this until it starts again).
+    pub(crate) registered: bool,
     /// Per-broker dynamic configs.
     pub(crate) configs: BTreeMap<String, String>,
 }
@@ -48,6 +58,36 @@ pub(crate) struct Partition {
     pub(crate) leader_epoch: i32,
     pub(crate) log: PartitionLog,
     pub(crate) producers: Producers,
+    /// A reassignment under way.
+    pub(crate) reassignment: Option<Reassignment>,
+}
+
+/// A partition moving to other replicas.
+#[derive(Debug, Clone)]
+pub(crate) struct Reassignment {
+    pub(crate) target: Vec<i32>,
+    pub(crate) original: Vec<i32>,
+    pub(crate) done_at: Instant,
+}
+
+impl Reassignment {
+    /// Replicas being added.
+    pub(crate) fn adding(&self) -> Vec<i32> {
+        self.target
+            .iter()
+            .copied()
+            .filter(|b| !self.original.contains(b))
+            .collect()
+    }
+
+    /// Replicas being removed.
+    pub(crate) fn removing(&self) -> Vec<i32> {
+        self.original
+            .iter()
+            .copied()
+            .filter(|b| !self.target.contains(b))
+            .collect()
+    }
 }
 
 impl Partition {
@@ -63,6 +103,50 @@ impl Partition {
             leader_epoch: 0,
             log,
             producers: Producers::default(),
+            reassignment: None,
+        }
+    }
+
+    /// Starts moving the partition to `target`: meanwhile its replicas are
+    /// the target followed by the replicas being removed, and the new ones
+    /// join the ISR at once (their log is the shared one).
+    pub(crate) fn start_reassignment(&mut self, target: Vec<i32>, done_at: Instant, alive: &[i32]) {
+        let original = match self.reassignment.take() {
+            Some(r) => r.original,
+            None => self.replicas.clone(),
+        };
+        let mut replicas = target.clone();
+        replicas.extend(original.iter().copied().filter(|b| !target.contains(b)));
+        for b in &target {
+            if alive.contains(b) && !self.isr.contains(b) {
+                self.isr.push(*b);
+            }
+        }
+        self.replicas = replicas;
+        self.reassignment = Some(Reassignment {
+            target,
+            original,
+            done_at,
+        });
+    }
+
+    /// Ends a reassignment: the replicas become `target` (or, cancelled,
+    /// the original ones), and a leader that is no longer a replica hands
+    /// over to the first live one.
+    pub(crate) fn end_reassignment(&mut self, cancel: bool, alive: &[i32]) {
+        let Some(r) = self.reassignment.take() else {
+            return;
+        };
+        self.replicas = if cancel { r.original } else { r.target };
+        let replicas = self.replicas.clone();
+        self.isr.retain(|b| replicas.contains(b));
+        if !self.replicas.contains(&self.leader) {
+            let next = self
+                .replicas
+                .iter()
+                .copied()
+                .find(|b| alive.contains(b) && self.isr.contains(b));
+            self.set_leader(next.unwrap_or(-1));
         }
     }
 
@@ -180,6 +264,9 @@ pub(crate) struct State {
     pub(crate) cluster_configs: BTreeMap<String, String>,
     pub(crate) topics: BTreeMap<String, Topic>,
     pub(crate) topic_names: HashMap<Uuid, String>,
+    /// Consumer groups by id.
+    pub(crate) groups: BTreeMap<String, Group>,
+    pub(crate) acls: AclStore,
     pub(crate) next_producer_id: i64,
     pub(crate) faults: Faults,
     /// Requests handled, by API key.
@@ -200,6 +287,7 @@ impl State {
                         host: host.clone(),
                         port: *port,
                         running: true,
+                        registered: true,
                         configs: BTreeMap::new(),
                     },
                 )
@@ -211,6 +299,8 @@ impl State {
             cluster_configs: BTreeMap::new(),
             topics: BTreeMap::new(),
             topic_names: HashMap::new(),
+            groups: BTreeMap::new(),
+            acls: AclStore::default(),
             next_producer_id: 1000,
             faults: Faults::default(),
             requests: HashMap::new(),
@@ -517,11 +607,60 @@ impl State {
         }
     }
 
-    /// Removes a topic.
+    /// Removes a topic, and the offsets groups committed for it.
     pub(crate) fn delete_topic(&mut self, name: &str) -> Option<Topic> {
         let topic = self.topics.remove(name)?;
         self.topic_names.remove(&topic.id);
+        for g in self.groups.values_mut() {
+            g.offsets.retain(|(t, _), _| t != name);
+        }
         Some(topic)
+    }
+
+    /// The broker coordinating `group`: the leader of its partition of the
+    /// offsets topic, which is created on first use.
+    pub(crate) fn group_coordinator(&mut self, group: &str) -> Result<i32, ResponseError> {
+        if !self.topics.contains_key(OFFSETS_TOPIC) {
+            let replication = self.alive_brokers().len().min(3) as i16;
+            let plan = self
+                .plan_topic(&NewTopic {
+                    name: OFFSETS_TOPIC.to_owned(),
+                    partitions: self.config.offsets_topic_partitions,
+                    replication,
+                    assignments: Vec::new(),
+                    configs: vec![
+                        ("cleanup.policy".into(), Some("compact".into())),
+                        ("compression.type".into(), Some("producer".into())),
+                        ("segment.bytes".into(), Some("104857600".into())),
+                    ],
+                })
+                .map_err(|_| ResponseError::CoordinatorNotAvailable)?;
+            self.create_topic(plan, true);
+        }
+        let topic = &self.topics[OFFSETS_TOPIC];
+        let index = partition_for(group, topic.partitions.len() as i32);
+        match topic.partitions.get(index as usize).map(|p| p.leader) {
+            Some(leader) if leader >= 0 => Ok(leader),
+            _ => Err(ResponseError::CoordinatorNotAvailable),
+        }
+    }
+
+    /// Runs the group timers and finishes reassignments that are due.
+    pub(crate) fn tick(&mut self, now: Instant) {
+        let delay = self.config.group_initial_rebalance_delay;
+        for g in self.groups.values_mut() {
+            g.tick(now, delay);
+        }
+        let alive = self.alive_brokers();
+        for p in self
+            .topics
+            .values_mut()
+            .flat_map(|t| t.partitions.iter_mut())
+        {
+            if p.reassignment.as_ref().is_some_and(|r| r.done_at <= now) {
+                p.end_reassignment(false, &alive);
+            }
+        }
     }
 
     /// Marks a broker down: it leaves every ISR, and partitions it led get
@@ -569,6 +708,8 @@ impl State {
             return;
         };
         b.running = true;
+        b.registered = true;
+        let alive = self.alive_brokers();
         for p in self
             .topics
             .values_mut()
@@ -577,12 +718,17 @@ impl State {
             if !p.replicas.contains(&id) {
                 continue;
             }
-            if !p.isr.contains(&id) {
-                p.isr.push(id);
-            }
             if p.leader < 0 {
-                p.isr.retain(|b| *b == id || p.replicas.contains(b));
+                // The log is shared, so any replica may lead without loss.
+                p.isr = p
+                    .replicas
+                    .iter()
+                    .copied()
+                    .filter(|b| alive.contains(b))
+                    .collect();
                 p.set_leader(id);
+            } else if !p.isr.contains(&id) {
+                p.isr.push(id);
             }
         }
     }
