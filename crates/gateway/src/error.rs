@@ -122,6 +122,79 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50003, message)
     }
 
+    /// 400 / 40002: Kafka refused the request as invalid (an existing
+    /// topic, a bad partition count, replication factor, assignment or
+    /// config, a policy violation, ...), with Kafka's explanation.
+    pub fn kafka_bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, 40002, message)
+    }
+
+    /// 400 / 40035: the cluster does not support what the request needs.
+    pub fn unsupported_version() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            40035,
+            "The version of this API is not supported in the underlying Kafka cluster.",
+        )
+    }
+
+    /// 404 / 40403, the v3 answer for an unknown topic or partition.
+    pub fn v3_not_hosted(what: Option<&str>) -> ApiError {
+        let base = "This server does not host this topic-partition.";
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            40403,
+            match what {
+                Some(what) => format!("{base} ({what})"),
+                None => base.to_owned(),
+            },
+        )
+    }
+
+    /// A Kafka error as the v3 API reports it. Differs from the v2 mapping
+    /// ([`From<&wire::Error>`]) in what the v3 reference documents: unknown
+    /// topics and partitions are 404 / 40403, requests Kafka refuses as
+    /// invalid are 400 / 40002 with Kafka's message, and APIs or features
+    /// the cluster lacks are 400 / 40035. Authentication, authorization and
+    /// retriable errors are mapped as in v2.
+    pub fn from_kafka_v3(error: &wire::Error) -> ApiError {
+        use wire::Error as E;
+        match error {
+            E::UnknownTopic(topic) => ApiError::v3_not_hosted(Some(&format!("topic {topic}"))),
+            E::UnknownPartition { topic, partition } => {
+                ApiError::v3_not_hosted(Some(&format!("partition {partition} of topic {topic}")))
+            }
+            E::UnknownBroker(id) => ApiError::not_found(format!("Broker {id} cannot be found.")),
+            E::InvalidArgument(message) => ApiError::bad_request(message.clone()),
+            e if e.is_unsupported() => ApiError::unsupported_version(),
+            _ => match error.code() {
+                Some(ResponseError::UnknownTopicOrPartition | ResponseError::UnknownTopicId) => {
+                    let what = match error {
+                        E::Broker {
+                            topic: Some(topic),
+                            partition: Some(partition),
+                            ..
+                        } => Some(format!("partition {partition} of topic {topic}")),
+                        E::Broker {
+                            topic: Some(topic), ..
+                        } => Some(format!("topic {topic}")),
+                        _ => None,
+                    };
+                    ApiError::v3_not_hosted(what.as_deref())
+                }
+                Some(ResponseError::BrokerIdNotRegistered) => ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    404102,
+                    "The given broker ID was not registered in the cluster.",
+                ),
+                Some(code) if is_invalid_request(code) => {
+                    ApiError::kafka_bad_request(refusal_message(code, error))
+                }
+                _ => ApiError::from(error),
+            },
+        }
+    }
+
     /// The JSON body.
     pub fn body(&self) -> Vec<u8> {
         serde_json::to_vec(&serde_json::json!({
@@ -167,6 +240,58 @@ impl From<&wire::Error> for ApiError {
                 None => ApiError::kafka(error.to_string()),
             },
         }
+    }
+}
+
+/// Broker error codes that mean the request itself is invalid: the v3 API
+/// answers them 400 / 40002.
+fn is_invalid_request(code: ResponseError) -> bool {
+    use ResponseError as R;
+    matches!(
+        code,
+        R::InvalidTopicException
+            | R::TopicAlreadyExists
+            | R::InvalidPartitions
+            | R::InvalidReplicationFactor
+            | R::InvalidReplicaAssignment
+            | R::InvalidConfig
+            | R::InvalidRequest
+            | R::PolicyViolation
+            | R::SecurityDisabled
+            | R::ReassignmentInProgress
+            | R::NoReassignmentInProgress
+            | R::InvalidPrincipalType
+            | R::TopicDeletionDisabled
+            | R::ElectionNotNeeded
+            | R::ResourceNotFound
+            | R::DuplicateResource
+    )
+}
+
+/// The broker's explanation of a refusal, or one in words when it sent none.
+fn refusal_message(code: ResponseError, error: &wire::Error) -> String {
+    use ResponseError as R;
+    if let Some(message) = error.message().filter(|m| !m.is_empty()) {
+        return message.to_owned();
+    }
+    let topic = match error {
+        wire::Error::Broker {
+            topic: Some(topic), ..
+        } => Some(topic.as_str()),
+        _ => None,
+    };
+    match (code, topic) {
+        (R::TopicAlreadyExists, Some(topic)) => format!("Topic '{topic}' already exists."),
+        (R::InvalidTopicException, Some(topic)) => format!("Topic name '{topic}' is invalid."),
+        (R::InvalidPartitions, _) => "The partition count is invalid.".to_owned(),
+        (R::InvalidReplicationFactor, _) => "The replication factor is invalid.".to_owned(),
+        (R::InvalidReplicaAssignment, _) => "The replica assignment is invalid.".to_owned(),
+        (R::InvalidConfig, _) => "The configuration is invalid.".to_owned(),
+        (R::PolicyViolation, _) => "The request does not satisfy the cluster's policy.".to_owned(),
+        (R::SecurityDisabled, _) => "Security features are disabled in the cluster.".to_owned(),
+        (R::ReassignmentInProgress, _) => "A partition reassignment is in progress.".to_owned(),
+        (R::NoReassignmentInProgress, _) => "No partition reassignment is in progress.".to_owned(),
+        _ => format!("Kafka refused the request: {code}."),
     }
 }
 
@@ -230,5 +355,73 @@ mod tests {
         assert_eq!(ApiError::from(fatal).error_code, 50002);
         let unknown = wire::Error::UnknownTopic("x".into());
         assert_eq!(ApiError::from(unknown).error_code, 40401);
+    }
+
+    #[test]
+    fn v3_mapping_of_kafka_errors() {
+        let exists = wire::Error::topic(
+            ResponseError::TopicAlreadyExists,
+            "CreateTopics",
+            "t",
+            None,
+            Some("Topic 't' already exists.".into()),
+        );
+        let e = ApiError::from_kafka_v3(&exists);
+        assert_eq!((e.status, e.error_code), (StatusCode::BAD_REQUEST, 40002));
+        assert_eq!(e.message, "Topic 't' already exists.");
+        let silent = wire::Error::topic(
+            ResponseError::TopicAlreadyExists,
+            "CreateTopics",
+            "t",
+            None,
+            None,
+        );
+        assert_eq!(
+            ApiError::from_kafka_v3(&silent).message,
+            "Topic 't' already exists."
+        );
+        let unknown = wire::Error::topic(
+            ResponseError::UnknownTopicOrPartition,
+            "DeleteTopics",
+            "t",
+            None,
+            None,
+        );
+        let e = ApiError::from_kafka_v3(&unknown);
+        assert_eq!((e.status, e.error_code), (StatusCode::NOT_FOUND, 40403));
+        assert!(e
+            .message
+            .starts_with("This server does not host this topic-partition."));
+        assert_eq!(
+            ApiError::from_kafka_v3(&wire::Error::UnknownTopic("t".into())).error_code,
+            40403
+        );
+        let unsupported = wire::Error::Unsupported("no".into());
+        let e = ApiError::from_kafka_v3(&unsupported);
+        assert_eq!((e.status, e.error_code), (StatusCode::BAD_REQUEST, 40035));
+        assert_eq!(
+            e.message,
+            "The version of this API is not supported in the underlying Kafka cluster."
+        );
+        let version = wire::Error::broker(ResponseError::UnsupportedVersion, "UnregisterBroker");
+        assert_eq!(ApiError::from_kafka_v3(&version).error_code, 40035);
+        let not_registered = wire::Error::resource(
+            ResponseError::BrokerIdNotRegistered,
+            "UnregisterBroker",
+            "broker 9",
+            None,
+        );
+        let e = ApiError::from_kafka_v3(&not_registered);
+        assert_eq!((e.status, e.error_code), (StatusCode::NOT_FOUND, 404102));
+        // As in v2: authorization, retriable and other errors.
+        let denied = wire::Error::broker(ResponseError::ClusterAuthorizationFailed, "CreateAcls");
+        assert_eq!(ApiError::from_kafka_v3(&denied).error_code, 40301);
+        let retriable = wire::Error::broker(ResponseError::NotController, "CreateTopics");
+        assert_eq!(ApiError::from_kafka_v3(&retriable).error_code, 50003);
+        let fatal = wire::Error::broker(ResponseError::UnknownServerError, "CreateTopics");
+        assert_eq!(ApiError::from_kafka_v3(&fatal).error_code, 50002);
+        // v2 keeps its own codes.
+        assert_eq!(ApiError::from(&unsupported).error_code, 50002);
+        assert_eq!(ApiError::from(&unknown).error_code, 40401);
     }
 }

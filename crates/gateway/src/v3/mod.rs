@@ -7,9 +7,14 @@
 //! # References
 //! - Confluent REST Proxy API reference, "REST Proxy API v3"
 
+pub mod acls;
+pub mod body;
+pub mod broker_configs;
 pub mod brokers;
 pub mod clusters;
+pub mod configs;
 pub mod partitions;
+pub mod reassignments;
 pub mod records;
 pub mod replicas;
 pub mod topics;
@@ -22,6 +27,7 @@ use crate::negotiate::JSON;
 use crate::request::Request;
 use crate::resource::Links;
 use crate::response::{self, Response};
+use crate::v3::configs::ConfigOwner;
 
 /// A v3 request with its cluster resolved.
 #[derive(Debug)]
@@ -86,31 +92,140 @@ async fn cluster_route(
     method: &Method,
     rest: &[&str],
 ) -> ApiResult<Response> {
-    match (rest, method) {
-        ([], &Method::GET) => clusters::get(ctx).await,
-        (["topics"], &Method::GET) => topics::list(ctx).await,
-        (["topics", topic], &Method::GET) => topics::get(ctx, topic).await,
-        (["brokers"], &Method::GET) => brokers::list(ctx).await,
-        (["brokers", id], &Method::GET) => brokers::get(ctx, brokers::parse_id(id)?).await,
-        (["brokers", id, "partition-replicas"], &Method::GET) => {
-            brokers::partition_replicas(ctx, brokers::parse_id(id)?).await
+    use Method as M;
+    let method = method.clone();
+    match rest {
+        [] => match method {
+            M::GET => clusters::get(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics"] => match method {
+            M::GET => topics::list(ctx).await,
+            M::POST => topics::create(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", "-", "configs"] => match method {
+            M::GET => configs::list_all_topics(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", "-", "partitions", "-", "reassignment"] => match method {
+            M::GET => reassignments::list(ctx, None).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic] => match method {
+            M::GET => topics::get(ctx, topic).await,
+            M::PATCH => topics::update_partition_count(ctx, request, topic).await,
+            M::DELETE => topics::delete(ctx, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "configs"] => match method {
+            M::GET => configs::list(ctx, &ConfigOwner::topic(topic)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "configs:alter"] => match method {
+            M::POST => configs::alter(ctx, request, &ConfigOwner::topic(topic)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "configs", name] => {
+            configs::one(ctx, request, &method, &ConfigOwner::topic(topic), name).await
         }
-        (["topics", topic, "partitions"], &Method::GET) => partitions::list(ctx, topic).await,
-        (["topics", topic, "partitions", p], &Method::GET) => {
-            partitions::get(ctx, topic, partitions::parse_id(p)?).await
+        ["topics", topic, "default-configs"] => match method {
+            M::GET => configs::topic_defaults(ctx, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions"] => match method {
+            M::GET => partitions::list(ctx, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", "-", "reassignment" | "reassignments"] => match method {
+            M::GET => reassignments::list(ctx, Some(topic)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p] => match method {
+            M::GET => partitions::get(ctx, topic, partitions::parse_id(p)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p, "reassignment"] => match method {
+            M::GET => reassignments::get(ctx, topic, partitions::parse_id(p)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p, "replicas"] => match method {
+            M::GET => replicas::list(ctx, topic, partitions::parse_id(p)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "partitions", p, "replicas", broker] => match method {
+            M::GET => replicas::get(ctx, topic, partitions::parse_id(p)?, broker).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["topics", topic, "records"] => match method {
+            M::POST => records::produce(ctx, request, topic).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers"] => match method {
+            M::GET => brokers::list(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers:delete"] => match method {
+            M::POST => brokers::delete_many(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", "-", "configs"] => match method {
+            M::GET => broker_configs::list_all_brokers(ctx).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id] => {
+            if let Some(id) = id.strip_suffix(":unregister") {
+                return match method {
+                    M::POST => brokers::unregister(ctx, brokers::parse_id(id)?).await,
+                    _ => Err(ApiError::method_not_allowed()),
+                };
+            }
+            match method {
+                M::GET => brokers::get(ctx, brokers::parse_id(id)?).await,
+                M::DELETE => brokers::delete(ctx, request, brokers::parse_id(id)?).await,
+                _ => Err(ApiError::method_not_allowed()),
+            }
         }
-        (["topics", topic, "partitions", p, "replicas"], &Method::GET) => {
-            replicas::list(ctx, topic, partitions::parse_id(p)?).await
+        ["brokers", id, "partition-replicas"] => match method {
+            M::GET => brokers::partition_replicas(ctx, brokers::parse_id(id)?).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id, "configs"] => match method {
+            M::GET => configs::list(ctx, &ConfigOwner::Broker(brokers::parse_id(id)?)).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id, "configs:alter"] => match method {
+            M::POST => {
+                let owner = ConfigOwner::Broker(brokers::parse_id(id)?);
+                configs::alter(ctx, request, &owner).await
+            }
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["brokers", id, "configs", name] => {
+            let owner = ConfigOwner::Broker(brokers::parse_id(id)?);
+            configs::one(ctx, request, &method, &owner, name).await
         }
-        (["topics", topic, "partitions", p, "replicas", broker], &Method::GET) => {
-            replicas::get(ctx, topic, partitions::parse_id(p)?, broker).await
+        ["broker-configs"] => match method {
+            M::GET => configs::list(ctx, &ConfigOwner::Cluster).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["broker-configs:alter"] => match method {
+            M::POST => configs::alter(ctx, request, &ConfigOwner::Cluster).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["broker-configs", name] => {
+            configs::one(ctx, request, &method, &ConfigOwner::Cluster, name).await
         }
-        (["topics", topic, "records"], &Method::POST) => {
-            records::produce(ctx, request, topic).await
-        }
-        ([] | ["topics"] | ["topics", _] | ["topics", _, "records"], _) => {
-            Err(ApiError::method_not_allowed())
-        }
+        ["acls"] => match method {
+            M::GET => acls::list(ctx, request).await,
+            M::POST => acls::create(ctx, request).await,
+            M::DELETE => acls::delete(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["acls:batch"] => match method {
+            M::POST => acls::create_batch(ctx, request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        },
         _ => Err(ApiError::not_found("HTTP 404 Not Found")),
     }
 }
@@ -131,4 +246,40 @@ pub async fn cluster_id(gateway: &Gateway) -> ApiResult<String> {
 /// A `200 OK` JSON response.
 pub fn ok(body: &serde_json::Value) -> ApiResult<Response> {
     Ok(response::json(StatusCode::OK, JSON, body))
+}
+
+/// A `201 Created` JSON response.
+pub fn created(body: &serde_json::Value) -> ApiResult<Response> {
+    Ok(response::json(StatusCode::CREATED, JSON, body))
+}
+
+/// A `202 Accepted` JSON response.
+pub fn accepted(body: &serde_json::Value) -> ApiResult<Response> {
+    Ok(response::json(StatusCode::ACCEPTED, JSON, body))
+}
+
+/// Maps the error of a `wire` call the way the v3 API reports Kafka errors
+/// ([`ApiError::from_kafka_v3`]).
+pub trait KafkaResultExt<T> {
+    /// The result with its error mapped for v3.
+    fn v3(self) -> ApiResult<T>;
+}
+
+impl<T> KafkaResultExt<T> for wire::Result<T> {
+    fn v3(self) -> ApiResult<T> {
+        self.map_err(|e| ApiError::from_kafka_v3(&e))
+    }
+}
+
+/// Parses a boolean query parameter (`true`/`false`, any case); 400 naming
+/// the parameter otherwise.
+pub fn bool_param(request: &Request, name: &str, default: bool) -> ApiResult<bool> {
+    match request.query_param(name) {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(ApiError::bad_request(format!(
+            "Query parameter `{name}`: `{v}` is not a boolean (true or false)."
+        ))),
+    }
 }
