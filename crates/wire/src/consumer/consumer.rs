@@ -506,6 +506,15 @@ impl Consumer {
         })
     }
 
+    /// The position of `tp` if it is assigned and known, without looking
+    /// anything up.
+    pub fn known_position(&self, tp: &TopicPartition) -> Option<i64> {
+        self.partitions
+            .get(tp)
+            .filter(|s| s.reset.is_none())
+            .and_then(|s| s.position)
+    }
+
     /// The group's committed offsets for `partitions` (`None` where nothing
     /// is committed).
     pub async fn committed(
