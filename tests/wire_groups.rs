@@ -518,6 +518,35 @@ async fn manual_assignment_commits_seeks_and_resets() {
         Err(Error::NoOffset { .. })
     ));
 
+    // Without a group.id: positions from auto.offset.reset, nothing to
+    // commit to.
+    let mut plain = consumer(
+        &client,
+        ConsumerConfig {
+            group_id: None,
+            ..group_config(&group)
+        },
+    );
+    plain.assign([tp1.clone()]).expect("assign");
+    let mut read = Vec::new();
+    poll_until(
+        &mut plain,
+        &mut read,
+        Duration::from_secs(30),
+        "5 records",
+        |_, r| r.len() >= 5,
+    )
+    .await;
+    assert!(matches!(
+        plain.commit_positions().await,
+        Err(Error::Config(_))
+    ));
+    assert!(matches!(
+        plain.subscribe([topic.clone()]),
+        Err(Error::SubscriptionConflict { .. })
+    ));
+    plain.close().await.expect("close");
+
     let mut c = consumer(&client, group_config(&group));
     c.assign([tp0.clone(), tp1.clone()]).expect("assign");
     assert!(matches!(
