@@ -613,6 +613,34 @@ async fn manual_assignment_commits_seeks_and_resets() {
     assert_eq!(committed[&tp1].as_ref().map(|o| o.offset), Some(4));
     c.close().await.expect("close");
 
+    // OffsetDelete, which Tansu does not implement.
+    let admin = GroupAdmin::new(client.clone());
+    let deleted = admin
+        .delete_offsets(&group, std::slice::from_ref(&tp1))
+        .await;
+    if on_tansu() {
+        assert!(
+            matches!(
+                deleted,
+                Err(Error::UnsupportedApi {
+                    api: "OffsetDelete",
+                    ..
+                })
+            ),
+            "{deleted:?}"
+        );
+    } else {
+        deleted.expect("delete offsets");
+        let offsets = admin.group_offsets(&group).await.expect("offsets");
+        assert!(!offsets.contains_key(&tp1));
+        let mut offsets = BTreeMap::new();
+        offsets.insert(tp1.clone(), OffsetAndMetadata::new(4));
+        let mut again = consumer(&client, group_config(&group));
+        again.assign([tp1.clone()]).expect("assign");
+        again.commit(offsets).await.expect("commit");
+        again.close().await.expect("close");
+    }
+
     // A new consumer of the group starts from the committed offsets.
     let mut d = consumer(&client, group_config(&group));
     d.assign([tp0.clone(), tp1.clone()]).expect("assign");
