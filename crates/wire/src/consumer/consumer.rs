@@ -195,12 +195,17 @@ impl Consumer {
 
     /// A consumer with its own settings (a REST consumer instance's, say)
     /// over a shared client.
+    /// Without a `group.id` nothing can be committed, so auto-commit is off,
+    /// as in the Java consumer.
     pub fn with_config(
         client: Client,
-        config: ConsumerConfig,
+        mut config: ConsumerConfig,
         fetch: FetchConfig,
     ) -> Result<Consumer> {
         config.validate()?;
+        if config.group_id.is_none() {
+            config.enable_auto_commit = false;
+        }
         let assignors = config
             .assignment_strategies
             .iter()
@@ -506,6 +511,15 @@ impl Consumer {
         })
     }
 
+    /// The position of `tp` if it is assigned and known, without looking
+    /// anything up.
+    pub fn known_position(&self, tp: &TopicPartition) -> Option<i64> {
+        self.partitions
+            .get(tp)
+            .filter(|s| s.reset.is_none())
+            .and_then(|s| s.position)
+    }
+
     /// The group's committed offsets for `partitions` (`None` where nothing
     /// is committed).
     pub async fn committed(
@@ -577,8 +591,9 @@ impl Consumer {
     /// Commits the position of every assigned partition: everything
     /// returned by `poll` so far.
     pub async fn commit_positions(&mut self) -> Result<()> {
+        self.membership()?;
         let offsets = self.consumed_positions();
-        if offsets.is_empty() || self.group.is_none() {
+        if offsets.is_empty() {
             return Ok(());
         }
         if self.subscribed.is_group_managed()

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
+use kafka_protocol::messages::describe_groups_response::DescribedGroup;
 use kafka_protocol::messages::{
     DeleteGroupsRequest, DescribeGroupsRequest, ListGroupsRequest, OffsetDeleteRequest,
     OffsetFetchRequest,
@@ -188,54 +189,7 @@ impl GroupAdmin {
             Ok(response
                 .groups
                 .into_iter()
-                .map(|g| {
-                    let id = g.group_id.0.to_string();
-                    if let Some(code) = ResponseError::try_from_code(g.error_code) {
-                        return (
-                            id.clone(),
-                            Err(Error::Group {
-                                code,
-                                api: "DescribeGroups",
-                                group: id,
-                                message: g.error_message.map(|m| m.to_string()),
-                            }),
-                        );
-                    }
-                    let consumer = g.protocol_type.as_str() == CONSUMER_PROTOCOL_TYPE;
-                    let members = g
-                        .members
-                        .into_iter()
-                        .map(|m| MemberDescription {
-                            member_id: m.member_id.to_string(),
-                            group_instance_id: m.group_instance_id.map(|s| s.to_string()),
-                            client_id: m.client_id.to_string(),
-                            client_host: m.client_host.to_string(),
-                            subscription: (consumer && !m.member_metadata.is_empty())
-                                .then(|| {
-                                    consumer_protocol::decode_subscription(&m.member_metadata).ok()
-                                })
-                                .flatten(),
-                            assignment: if consumer && !m.member_assignment.is_empty() {
-                                consumer_protocol::decode_assignment(&m.member_assignment)
-                                    .map(|a| {
-                                        a.iter().map(|(t, p)| TopicPartition::new(t, p)).collect()
-                                    })
-                                    .unwrap_or_default()
-                            } else {
-                                Vec::new()
-                            },
-                        })
-                        .collect();
-                    let description = GroupDescription {
-                        group_id: id.clone(),
-                        state: g.group_state.to_string(),
-                        protocol_type: g.protocol_type.to_string(),
-                        protocol: g.protocol_data.to_string(),
-                        members,
-                        coordinator_id: node,
-                    };
-                    (id, Ok(description))
-                })
+                .map(|g| describe(g, node))
                 .collect())
         })
         .await
@@ -559,6 +513,55 @@ impl GroupAdmin {
     }
 }
 
+/// One group of a DescribeGroups response: its description, with the
+/// members' subscriptions and assignments decoded for consumer groups, or
+/// its error.
+fn describe(g: DescribedGroup, node: i32) -> (String, Result<GroupDescription>) {
+    let id = g.group_id.0.to_string();
+    if let Some(code) = ResponseError::try_from_code(g.error_code) {
+        let message = g.error_message.map(|m| m.to_string());
+        return (
+            id.clone(),
+            Err(Error::Group {
+                code,
+                api: "DescribeGroups",
+                group: id,
+                message,
+            }),
+        );
+    }
+    let consumer = g.protocol_type.as_str() == CONSUMER_PROTOCOL_TYPE;
+    let members = g
+        .members
+        .into_iter()
+        .map(|m| MemberDescription {
+            member_id: m.member_id.to_string(),
+            group_instance_id: m.group_instance_id.map(|s| s.to_string()),
+            client_id: m.client_id.to_string(),
+            client_host: m.client_host.to_string(),
+            subscription: (consumer && !m.member_metadata.is_empty())
+                .then(|| consumer_protocol::decode_subscription(&m.member_metadata).ok())
+                .flatten(),
+            assignment: if consumer && !m.member_assignment.is_empty() {
+                consumer_protocol::decode_assignment(&m.member_assignment)
+                    .map(|a| a.iter().map(|(t, p)| TopicPartition::new(t, p)).collect())
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    let description = GroupDescription {
+        group_id: id.clone(),
+        state: g.group_state.to_string(),
+        protocol_type: g.protocol_type.to_string(),
+        protocol: g.protocol_data.to_string(),
+        members,
+        coordinator_id: node,
+    };
+    (id, Ok(description))
+}
+
 /// Whether a group's error means asking its (new) coordinator again.
 fn retry_group(e: &Error) -> bool {
     match e.code() {
@@ -573,4 +576,101 @@ fn single<T>(results: GroupResults<T>, group: &str, api: &'static str) -> Result
         .find(|(g, _)| g == group)
         .map(|(_, r)| r)
         .unwrap_or_else(|| Err(Error::group(ResponseError::UnknownServerError, api, group)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::consumer_protocol::{Assignment, TopicPartitions};
+    use kafka_protocol::messages::describe_groups_response::DescribedGroupMember;
+    use kafka_protocol::messages::GroupId;
+    use kafka_protocol::protocol::StrBytes;
+
+    fn s(v: &str) -> StrBytes {
+        StrBytes::from_string(v.to_owned())
+    }
+
+    #[test]
+    fn describes_consumer_group_members() {
+        let subscription = consumer_protocol::encode_subscription(
+            &Subscription {
+                topics: vec!["t".into()],
+                ..Subscription::default()
+            },
+            3,
+        )
+        .unwrap();
+        let assignment = consumer_protocol::encode_assignment(
+            &Assignment {
+                partitions: vec![TopicPartitions {
+                    topic: "t".into(),
+                    partitions: vec![2, 0],
+                }],
+                user_data: None,
+            },
+            0,
+        )
+        .unwrap();
+        let group = DescribedGroup::default()
+            .with_group_id(GroupId(s("g")))
+            .with_group_state(s("Stable"))
+            .with_protocol_type(s("consumer"))
+            .with_protocol_data(s("range"))
+            .with_members(vec![
+                DescribedGroupMember::default()
+                    .with_member_id(s("m1"))
+                    .with_client_id(s("c1"))
+                    .with_client_host(s("/10.0.0.1"))
+                    .with_member_metadata(subscription)
+                    .with_member_assignment(assignment),
+                // Mid-rebalance: no assignment yet; undecodable metadata.
+                DescribedGroupMember::default()
+                    .with_member_id(s("m2"))
+                    .with_member_metadata(bytes::Bytes::from_static(&[0, 0, 0])),
+            ]);
+        let (id, described) = describe(group, 7);
+        let d = described.unwrap();
+        assert_eq!((id.as_str(), d.coordinator_id), ("g", 7));
+        assert_eq!((d.state.as_str(), d.protocol.as_str()), ("Stable", "range"));
+        let m1 = &d.members[0];
+        assert_eq!(
+            (m1.client_id.as_str(), m1.client_host.as_str()),
+            ("c1", "/10.0.0.1")
+        );
+        assert_eq!(
+            m1.subscription.as_ref().unwrap().topics,
+            vec!["t".to_owned()]
+        );
+        assert_eq!(
+            m1.assignment,
+            vec![TopicPartition::new("t", 2), TopicPartition::new("t", 0)]
+        );
+        let m2 = &d.members[1];
+        assert!(m2.subscription.is_none() && m2.assignment.is_empty());
+    }
+
+    #[test]
+    fn group_errors_keep_the_group_and_message() {
+        let group = DescribedGroup::default()
+            .with_group_id(GroupId(s("gone")))
+            .with_error_code(ResponseError::GroupIdNotFound.code())
+            .with_error_message(Some(s("no such group")));
+        let (id, described) = describe(group, 1);
+        assert_eq!(id, "gone");
+        let err = described.unwrap_err();
+        assert!(matches!(
+            &err,
+            Error::Group { code: ResponseError::GroupIdNotFound, group, .. } if group == "gone"
+        ));
+        assert!(err.to_string().contains("no such group"), "{err}");
+        // Other payloads than the consumer protocol's are not decoded.
+        let other = DescribedGroup::default()
+            .with_group_id(GroupId(s("connect")))
+            .with_protocol_type(s("connect"))
+            .with_members(vec![DescribedGroupMember::default()
+                .with_member_id(s("w"))
+                .with_member_metadata(bytes::Bytes::from_static(b"anything"))]);
+        let d = describe(other, 1).1.unwrap();
+        assert!(d.members[0].subscription.is_none());
+    }
 }

@@ -37,3 +37,34 @@ pub fn results(response: &DeleteGroupsResponse) -> Vec<(String, Option<ResponseE
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
+    use kafka_protocol::protocol::{Decodable, Encodable};
+
+    #[test]
+    fn encodes_and_reads_results() {
+        for version in 0..=2 {
+            let mut buf = BytesMut::new();
+            request(&["a", "b"]).encode(&mut buf, version).unwrap();
+            let back = DeleteGroupsRequest::decode(&mut buf.freeze(), version).unwrap();
+            assert_eq!(back.groups_names.len(), 2);
+        }
+        let response = DeleteGroupsResponse::default().with_results(vec![
+            DeletableGroupResult::default().with_group_id(GroupId(StrBytes::from_static_str("a"))),
+            DeletableGroupResult::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("b")))
+                .with_error_code(ResponseError::NonEmptyGroup.code()),
+        ]);
+        assert_eq!(
+            results(&response),
+            vec![
+                ("a".to_owned(), None),
+                ("b".to_owned(), Some(ResponseError::NonEmptyGroup))
+            ]
+        );
+    }
+}

@@ -31,3 +31,23 @@ pub fn request(
         )
         .with_include_authorized_operations(include_authorized_operations && version >= 3)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use kafka_protocol::protocol::{Decodable, Encodable};
+
+    #[test]
+    fn encodes_at_every_version() {
+        for version in 0..=6 {
+            let mut buf = BytesMut::new();
+            request(version, &["a", "b"], true)
+                .encode(&mut buf, version)
+                .unwrap();
+            let back = DescribeGroupsRequest::decode(&mut buf.freeze(), version).unwrap();
+            assert_eq!(back.groups.len(), 2);
+            assert_eq!(back.include_authorized_operations, version >= 3);
+        }
+    }
+}

@@ -32,3 +32,23 @@ pub fn request(
                 .map(|s| StrBytes::from_string(s.to_owned())),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use kafka_protocol::protocol::{Decodable, Encodable};
+
+    #[test]
+    fn encodes_at_every_version() {
+        for version in 0..=4 {
+            let mut buf = BytesMut::new();
+            request(version, "g", 7, "m", Some("s"))
+                .encode(&mut buf, version)
+                .unwrap();
+            let back = HeartbeatRequest::decode(&mut buf.freeze(), version).unwrap();
+            assert_eq!((back.generation_id, back.member_id.as_str()), (7, "m"));
+            assert_eq!(back.group_instance_id.is_some(), version >= 3);
+        }
+    }
+}

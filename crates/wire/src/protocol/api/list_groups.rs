@@ -61,3 +61,43 @@ pub fn groups(response: &ListGroupsResponse, version: i16) -> Vec<ListedGroup> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use kafka_protocol::messages::list_groups_response::ListedGroup as Listed;
+    use kafka_protocol::messages::GroupId;
+    use kafka_protocol::protocol::{Decodable, Encodable};
+
+    #[test]
+    fn filters_only_where_the_version_has_them() {
+        for version in 0..=5 {
+            let mut buf = BytesMut::new();
+            request(version, &["Stable"], &["classic"])
+                .encode(&mut buf, version)
+                .unwrap();
+            let back = ListGroupsRequest::decode(&mut buf.freeze(), version).unwrap();
+            assert_eq!(back.states_filter.len(), usize::from(version >= 4));
+            assert_eq!(back.types_filter.len(), usize::from(version >= 5));
+        }
+    }
+
+    #[test]
+    fn reads_state_and_type_where_present() {
+        let response = ListGroupsResponse::default().with_groups(vec![Listed::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g")))
+            .with_protocol_type(StrBytes::from_static_str("consumer"))
+            .with_group_state(StrBytes::from_static_str("Empty"))
+            .with_group_type(StrBytes::from_static_str("classic"))]);
+        let v3 = groups(&response, 3);
+        assert_eq!(
+            (v3[0].state.as_deref(), v3[0].group_type.as_deref()),
+            (None, None)
+        );
+        let v5 = groups(&response, 5);
+        assert_eq!(v5[0].state.as_deref(), Some("Empty"));
+        assert_eq!(v5[0].group_type.as_deref(), Some("classic"));
+        assert_eq!(v5[0].protocol_type, "consumer");
+    }
+}

@@ -58,3 +58,48 @@ pub fn partition_errors(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use kafka_protocol::messages::offset_delete_response::{
+        OffsetDeleteResponsePartition, OffsetDeleteResponseTopic,
+    };
+    use kafka_protocol::protocol::{Decodable, Encodable};
+
+    #[test]
+    fn groups_partitions_by_topic_and_reads_errors() {
+        let mut buf = BytesMut::new();
+        request("g", [("t", 0), ("u", 1), ("t", 2)])
+            .encode(&mut buf, 0)
+            .unwrap();
+        let back = OffsetDeleteRequest::decode(&mut buf.freeze(), 0).unwrap();
+        assert_eq!(back.group_id.0.as_str(), "g");
+        let topics: Vec<(&str, Vec<i32>)> = back
+            .topics
+            .iter()
+            .map(|t| {
+                (
+                    t.name.0.as_str(),
+                    t.partitions.iter().map(|p| p.partition_index).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(topics, vec![("t", vec![0, 2]), ("u", vec![1])]);
+        let response =
+            OffsetDeleteResponse::default().with_topics(vec![OffsetDeleteResponseTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str("t")))
+                .with_partitions(vec![OffsetDeleteResponsePartition::default()
+                    .with_partition_index(0)
+                    .with_error_code(ResponseError::GroupSubscribedToTopic.code())])]);
+        assert_eq!(
+            partition_errors(&response),
+            vec![(
+                "t".to_owned(),
+                0,
+                Some(ResponseError::GroupSubscribedToTopic)
+            )]
+        );
+    }
+}
