@@ -13,6 +13,7 @@ pub mod broker_configs;
 pub mod brokers;
 pub mod clusters;
 pub mod configs;
+pub mod consumer_groups;
 pub mod partitions;
 pub mod reassignments;
 pub mod records;
@@ -226,6 +227,8 @@ async fn cluster_route(
             M::POST => acls::create_batch(ctx, request).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["consumer-groups", rest @ ..] if method == M::GET => consumer_group_route(ctx, rest).await,
+        ["consumer-groups", ..] => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("HTTP 404 Not Found")),
     }
 }
@@ -281,5 +284,25 @@ pub fn bool_param(request: &Request, name: &str, default: bool) -> ApiResult<boo
         Some(v) => Err(ApiError::bad_request(format!(
             "Query parameter `{name}`: `{v}` is not a boolean (true or false)."
         ))),
+    }
+}
+
+async fn consumer_group_route(ctx: &Context<'_>, rest: &[&str]) -> ApiResult<Response> {
+    use consumer_groups as cg;
+    match rest {
+        [] => cg::list(ctx).await,
+        [group] => cg::get(ctx, group).await,
+        [group, "consumers"] => cg::consumers(ctx, group).await,
+        [group, "consumers", id] => cg::consumer(ctx, group, id).await,
+        [group, "consumers", id, "assignments"] => cg::assignments(ctx, group, id).await,
+        [group, "consumers", id, "assignments", topic, "partitions", p] => {
+            cg::assignment(ctx, group, id, topic, partitions::parse_id(p)?).await
+        }
+        [group, "lags"] => cg::lags(ctx, group).await,
+        [group, "lags", topic, "partitions", p] => {
+            cg::lag(ctx, group, topic, partitions::parse_id(p)?).await
+        }
+        [group, "lag-summary"] => cg::lag_summary(ctx, group).await,
+        _ => Err(ApiError::not_found("HTTP 404 Not Found")),
     }
 }
