@@ -709,12 +709,16 @@ fn broker_and_cluster_configs(env: &Backend) {
         "v3.cluster-configs.list",
         "v3.cluster-configs.update",
         "v3.cluster-configs.alter",
+        "v3.cluster-configs.delete",
     ] {
         replay(env, endpoint, &values, &mut known_broker_configs);
     }
     let broker = format!("/brokers/{broker_id}/configs");
     if env.in_process {
         replay(env, "v3.broker-configs.get", &values, &mut |b| b.clone());
+        let default = format!("{}/broker-configs/compression.type", base(env, "/v3"));
+        let put = send(env, "PUT", &default, Some(&json!({"value": "gzip"})));
+        assert_no_content(&put, "PUT");
         replay(env, "v3.cluster-configs.get", &values, &mut |b| b.clone());
         // The broker's own configs, read-only ones and secrets included.
         let list = config(env, &broker).json();
