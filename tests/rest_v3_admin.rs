@@ -4,11 +4,14 @@
 //! and the in-process cluster, replaying the spec's example requests.
 //!
 //! The real test broker (Tansu) lacks CreatePartitions, AlterConfigs,
-//! DeleteAcls, the reassignment changes and UnregisterBroker, reports only
-//! explicitly set topic configs, and creates topics even in a dry run
-//! (`docs/testing.md`); the tests assert the documented answer there (400 /
-//! 40035 for a missing API). Error codes that need a misbehaving cluster
-//! (40301, 50003) come from the in-process cluster's fault injection.
+//! DeleteAcls and UnregisterBroker, does not store ACLs, lists every
+//! partition as being reassigned, reports only explicitly set topic configs
+//! and creates topics even in a dry run (`docs/testing.md`); the tests
+//! assert the documented answer there (400 / 40035 for a missing API).
+//! Error codes that need a misbehaving cluster (40301, 50003) and a
+//! reassignment that stays in progress come from an in-process cluster of
+//! the test's own; a scripted stand-in broker checks the Kafka wording of
+//! ACL refusals and a registered broker that is not running.
 
 use std::sync::OnceLock;
 
@@ -706,12 +709,16 @@ fn broker_and_cluster_configs(env: &Backend) {
         "v3.cluster-configs.list",
         "v3.cluster-configs.update",
         "v3.cluster-configs.alter",
+        "v3.cluster-configs.delete",
     ] {
         replay(env, endpoint, &values, &mut known_broker_configs);
     }
     let broker = format!("/brokers/{broker_id}/configs");
     if env.in_process {
         replay(env, "v3.broker-configs.get", &values, &mut |b| b.clone());
+        let default = format!("{}/broker-configs/compression.type", base(env, "/v3"));
+        let put = send(env, "PUT", &default, Some(&json!({"value": "gzip"})));
+        assert_no_content(&put, "PUT");
         replay(env, "v3.cluster-configs.get", &values, &mut |b| b.clone());
         // The broker's own configs, read-only ones and secrets included.
         let list = config(env, &broker).json();
@@ -878,8 +885,14 @@ fn example_response(endpoint: &str) -> Value {
 #[test]
 fn acls_as_the_spec_shows() {
     let sc = scripted::scripted();
-    let gw = &sc.gateway;
-    let values = [("cluster_id", sc.cluster_id.as_str())];
+    acl_flow(&sc.gateway, &sc.cluster_id, true);
+}
+
+/// Creates, lists and deletes ACLs as the spec's examples do, on a cluster
+/// with no ACLs yet; `kafka_message`: whether the cluster words its refusal
+/// of a CLUSTER binding as Kafka does.
+fn acl_flow(gw: &TestGateway, cluster_id: &str, kafka_message: bool) {
+    let values = [("cluster_id", cluster_id)];
     replay_on(gw, "v3.acls.create", &values);
     replay_on(gw, "v3.acls.batch-create", &values);
     let lists = replay_on(gw, "v3.acls.list", &values);
@@ -889,7 +902,7 @@ fn acls_as_the_spec_shows() {
         "{}",
         lists[0].json()
     );
-    let acls = format!("/v3/clusters/{}/acls", sc.cluster_id);
+    let acls = format!("/v3/clusters/{cluster_id}/acls");
 
     // Filters as query parameters.
     let r = send_to(
@@ -912,10 +925,10 @@ fn acls_as_the_spec_shows() {
         json!({
             "kind": "KafkaAcl",
             "metadata": {"self": format!(
-                "http://{}/v3/clusters/scripted-admin/acls?resource_type=TOPIC&resource_name=kafka-cluster&pattern_type=LITERAL&principal=principalType%3AprincipalName&host=*&operation=READ&permission=ALLOW",
+                "http://{}/v3/clusters/{cluster_id}/acls?resource_type=TOPIC&resource_name=kafka-cluster&pattern_type=LITERAL&principal=principalType%3AprincipalName&host=*&operation=READ&permission=ALLOW",
                 gw.addr
             )},
-            "cluster_id": "scripted-admin",
+            "cluster_id": cluster_id,
             "resource_type": "TOPIC",
             "resource_name": "kafka-cluster",
             "pattern_type": "LITERAL",
@@ -951,10 +964,12 @@ fn acls_as_the_spec_shows() {
         ),
     );
     r.assert_error(400, 40002);
-    assert_eq!(
-        r.json()["message"],
-        "The only valid name for the CLUSTER resource is kafka-cluster"
-    );
+    if kafka_message {
+        assert_eq!(
+            r.json()["message"],
+            "The only valid name for the CLUSTER resource is kafka-cluster"
+        );
+    }
 
     // Delete by filter: the deleted bindings come back.
     let r = send_to(
@@ -1019,10 +1034,19 @@ fn acls_on_the_test_clusters(env: &Backend) {
                          "permission": "ALLOW"});
     let delete = format!("{acls}?resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY");
     if env.in_process {
-        // The in-process cluster has no ACL APIs.
-        get(env, &acls).assert_error(400, 40035);
-        send(env, "POST", &acls, Some(&binding)).assert_error(400, 40035);
-        send(env, "DELETE", &delete, None).assert_error(400, 40035);
+        // Only this test touches the in-process cluster's ACLs.
+        acl_flow(&env.gateway, &env.cluster_id, false);
+        let r = send(env, "DELETE", &delete, None);
+        assert_eq!(r.status, 200, "{}", r.json());
+        assert_eq!(
+            r.json()["data"].as_array().unwrap().len(),
+            1,
+            "{}",
+            r.json()
+        );
+        assert_eq!(get(env, &acls).json()["data"], json!([]));
+        assert_eq!(send(env, "POST", &acls, Some(&binding)).status, 201);
+        send(env, "DELETE", &delete, None);
     } else {
         // Tansu lists no ACLs, answers CreateAcls with a response that does
         // not decode, and has no DeleteAcls.
@@ -1122,10 +1146,15 @@ fn reassignments_on_the_test_clusters(env: &Backend) {
         format!("{v3}/topics/{name}/partitions/1/reassignment"),
     ];
     if env.in_process {
-        // The in-process cluster has no reassignment APIs.
-        for path in &paths {
-            get(env, path).assert_error(400, 40035);
+        // Reassignments finish at once on the development cluster: none is
+        // in progress.
+        for path in &paths[..2] {
+            let list = get(env, path);
+            assert_eq!(list.status, 200, "{}", list.json());
+            assert_eq!(list.json()["kind"], "KafkaReassignmentList");
+            assert_eq!(list.json()["data"], json!([]), "{path}");
         }
+        get(env, &paths[2]).assert_error(404, 404);
     } else {
         // Tansu lists every partition asked for as being reassigned, with
         // nothing being added or removed.
@@ -1235,8 +1264,7 @@ fn broker_removal_on_the_test_clusters(env: &Backend) {
     let v3 = base(env, "/v3");
     let brokers = get(env, &format!("{v3}/brokers")).json();
     let id = brokers["data"][0]["broker_id"].to_string();
-    // Neither test cluster has UnregisterBroker.
-    for (method, path, body) in [
+    let requests = [
         ("DELETE", format!("{v3}/brokers/{id}"), None),
         (
             "POST",
@@ -1244,13 +1272,36 @@ fn broker_removal_on_the_test_clusters(env: &Backend) {
             Some(json!({"broker_ids": [id.parse::<i32>().unwrap()]})),
         ),
         ("POST", format!("{v3}/brokers/{id}:unregister"), None),
-    ] {
-        let r = send(env, method, &path, body.as_ref());
-        r.assert_error(400, 40035);
-        assert_eq!(
-            r.json()["message"],
-            "The version of this API is not supported in the underlying Kafka cluster."
-        );
+    ];
+    for (method, path, body) in &requests {
+        let r = send(env, method, path, body.as_ref());
+        if env.in_process {
+            // As KRaft: a running broker registers again at once.
+            assert_eq!(r.status, 202, "{path}: {}", r.json());
+        } else {
+            // Tansu has no UnregisterBroker.
+            r.assert_error(400, 40035);
+            assert_eq!(
+                r.json()["message"],
+                "The version of this API is not supported in the underlying Kafka cluster."
+            );
+        }
+    }
+    if env.in_process {
+        let values = [
+            ("cluster_id", env.cluster_id.as_str()),
+            ("broker_id", id.as_str()),
+        ];
+        replay(env, "v3.brokers.delete", &values, &mut |b| b.clone());
+        replay(env, "v3.brokers.unregister", &values, &mut |b| b.clone());
+        send(env, "DELETE", &format!("{v3}/brokers/987654"), None).assert_error(404, 404);
+        send(
+            env,
+            "POST",
+            &format!("{v3}/brokers/987654:unregister"),
+            None,
+        )
+        .assert_error(404, 404102);
     }
     assert_eq!(
         get(env, &format!("{v3}/brokers/{id}")).status,
@@ -1280,6 +1331,7 @@ kafka_gateway_tests::both_backends!(
 /// the test injects.
 struct Faulty {
     cluster: wire::testkit::Cluster,
+    bootstrap: String,
     gateway: TestGateway,
     cluster_id: String,
 }
@@ -1287,9 +1339,12 @@ struct Faulty {
 fn faulty() -> &'static Faulty {
     static FAULTY: OnceLock<Faulty> = OnceLock::new();
     FAULTY.get_or_init(|| {
-        let cluster =
-            wire::testkit::Cluster::start_background(wire::testkit::ClusterConfig::default())
-                .expect("in-process cluster");
+        let cluster = wire::testkit::Cluster::start_background(wire::testkit::ClusterConfig {
+            // Reassignments stay in progress, so that they can be seen.
+            reassignment_delay: std::time::Duration::from_secs(600),
+            ..wire::testkit::ClusterConfig::default()
+        })
+        .expect("in-process cluster");
         let gateway = TestGateway::start(&cluster.bootstrap());
         let clusters = gateway.get("/v3/clusters").json();
         let cluster_id = clusters["data"][0]["cluster_id"]
@@ -1297,6 +1352,7 @@ fn faulty() -> &'static Faulty {
             .expect("cluster id")
             .to_owned();
         Faulty {
+            bootstrap: cluster.bootstrap(),
             cluster,
             gateway,
             cluster_id,
@@ -1357,6 +1413,88 @@ fn kafka_authorization_and_retriable_errors() {
     .assert_error(403, 40301);
 }
 
+/// A reassignment in progress on the in-process cluster, started with the
+/// `wire` admin client, as the three reassignment endpoints show it.
+#[test]
+fn reassignment_in_progress() {
+    let f = faulty();
+    let gw = &f.gateway;
+    let v3 = format!("/v3/clusters/{}", f.cluster_id);
+    let name = unique_topic("v3-admin");
+    let r = send_to(
+        gw,
+        "POST",
+        &format!("{v3}/topics"),
+        Some(&json!({"topic_name": name, "partitions_count": 2, "replication_factor": 1})),
+    );
+    assert_eq!(r.status, 201, "{}", r.json());
+    let replicas = send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/{name}/partitions/0/replicas"),
+        None,
+    )
+    .json();
+    let from = replicas["data"][0]["broker_id"].as_i64().unwrap() as i32;
+    let to = if from == 1 { 2 } else { 1 };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let config = wire::ClientConfig::new(&f.bootstrap).expect("client config");
+        let admin = wire::Admin::connect(config).await.expect("admin");
+        let results = admin
+            .alter_partition_reassignments(&[(
+                wire::TopicPartition::new(name.clone(), 0),
+                Some(vec![to]),
+            )])
+            .await
+            .expect("reassignment");
+        assert!(results.values().all(Result::is_ok), "{results:?}");
+    });
+    let one = send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/{name}/partitions/0/reassignment"),
+        None,
+    );
+    assert_eq!(one.status, 200, "{}", one.json());
+    let one = one.json();
+    assert!(
+        shape_differences(&one, &example_response("v3.partition-reassignments.get")).is_empty(),
+        "{one}"
+    );
+    assert_eq!(
+        (&one["adding_replicas"], &one["removing_replicas"]),
+        (&json!([to]), &json!([from])),
+        "{one}"
+    );
+    let by_topic = send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/{name}/partitions/-/reassignment"),
+        None,
+    )
+    .json();
+    assert_eq!(by_topic["data"], json!([one]));
+    let all = send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/-/partitions/-/reassignment"),
+        None,
+    )
+    .json();
+    assert!(all["data"].as_array().unwrap().contains(&one), "{all}");
+    send_to(
+        gw,
+        "GET",
+        &format!("{v3}/topics/{name}/partitions/1/reassignment"),
+        None,
+    )
+    .assert_error(404, 404);
+}
+
 /// A gateway whose SASL login the broker refuses answers 401 / 40101.
 #[test]
 fn kafka_authentication_errors() {
@@ -1390,16 +1528,14 @@ fn kafka_authentication_errors() {
 
 // ------------------------------------------------- the scripted cluster
 
-/// A one-broker stand-in for the admin APIs that neither test cluster
-/// implements (Tansu does not store ACLs, lists every partition as being
-/// reassigned and has no UnregisterBroker; the in-process cluster has none
-/// of them): ApiVersions, Metadata, CreateAcls, DescribeAcls, DeleteAcls,
-/// ListPartitionReassignments and UnregisterBroker, answered as Kafka
-/// does. It stores ACL bindings, refuses a CLUSTER binding not named
-/// `kafka-cluster` (INVALID_REQUEST, Kafka's message), reports one
+/// A one-broker stand-in for the ACL, reassignment and UnregisterBroker
+/// APIs, answering as Kafka does where the test clusters differ: it
+/// stores ACL bindings, refuses a CLUSTER binding not named
+/// `kafka-cluster` with Kafka's INVALID_REQUEST message, reports one
 /// reassignment in progress (partition 1 of `orders`: replicas 1, 2, 3,
-/// adding 3, removing 2) and knows brokers 1 (live) and 4 (registered,
-/// not running).
+/// adding 3, removing 2) and knows brokers 1 (live) and 4 (registered, not
+/// running). Serves ApiVersions, Metadata, CreateAcls, DescribeAcls,
+/// DeleteAcls, ListPartitionReassignments and UnregisterBroker only.
 mod scripted {
     use std::sync::{Arc, Mutex, OnceLock};
 
