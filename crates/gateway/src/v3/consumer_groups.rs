@@ -45,8 +45,19 @@ fn state_name(state: &str) -> String {
 
 /// A group's description; 404 when the cluster does not know it.
 async fn describe(ctx: &Context<'_>, group: &str) -> ApiResult<GroupDescription> {
-    match admin(ctx).await?.describe_group(group).await {
+    let admin = admin(ctx).await?;
+    match admin.describe_group(group).await {
         Ok(d) if d.state == "Dead" && d.members.is_empty() => Err(group_not_found(group)),
+        // Some brokers describe any unknown group as an empty one: an empty
+        // group exists only if the cluster lists it.
+        Ok(d) if d.state == "Empty" && d.members.is_empty() => {
+            let listed = admin.list_groups().await?;
+            if listed.iter().any(|g| g.group_id == group) {
+                Ok(d)
+            } else {
+                Err(group_not_found(group))
+            }
+        }
         Ok(d) => Ok(d),
         Err(e) if e.code() == Some(ResponseError::GroupIdNotFound) => Err(group_not_found(group)),
         Err(e) => Err(e.into()),
