@@ -405,7 +405,119 @@ fn brokers_partitions_and_replicas(env: &Backend) {
     let _ = broker_id;
 }
 
+fn replica_status_from_kafka(env: &Backend) {
+    use kafka_gateway_tests::spec::{fill, shape_differences, success_examples};
+    let gw = &env.gateway;
+    let id = &env.cluster_id;
+    let topic = create_topic(env, 2);
+    let r = gw.post(
+        &records_path(env, "/v3", &topic),
+        "application/json",
+        &json!({"partition_id": 1, "value": {"type": "STRING", "data": "x"}}),
+    );
+    assert_eq!(r.json()["error_code"], 200);
+    let all = gw
+        .get(&format!(
+            "/v3/clusters/{id}/topics/-/partitions/-/replica-status"
+        ))
+        .json();
+    assert_eq!(all["kind"], "KafkaReplicaStatusList");
+    assert!(all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["topic_name"] == json!(topic)));
+    let of_topic = gw
+        .get(&format!(
+            "/v3/clusters/{id}/topics/{topic}/partitions/-/replica-status"
+        ))
+        .json();
+    assert_eq!(of_topic["data"].as_array().unwrap().len(), 2);
+    let one = gw
+        .get(&format!(
+            "/v3/clusters/{id}/topics/{topic}/partitions/1/replica-status"
+        ))
+        .json();
+    let r = &one["data"][0];
+    assert_eq!(r["partition_id"], 1);
+    assert_eq!(r["is_leader"], true);
+    assert_eq!(r["is_in_isr"], true);
+    assert_eq!(r["log_start_offset"], 0);
+    assert_eq!(r["log_end_offset"], 1);
+    gw.get(&format!(
+        "/v3/clusters/{id}/topics/{topic}/partitions/9/replica-status"
+    ))
+    .assert_error(404, 40403);
+    let values = [
+        ("cluster_id", id.as_str()),
+        ("topic_name", topic.as_str()),
+        ("partition_id", "1"),
+    ];
+    for endpoint in [
+        "v3.topics.replica-statuses.list-all",
+        "v3.topics.replica-statuses.list",
+        "v3.partitions.replica-statuses.list",
+    ] {
+        for example in success_examples(endpoint) {
+            if example["status"].as_u64() != Some(200) {
+                continue;
+            }
+            let path = fill(example["path"].as_str().unwrap(), &values);
+            let r = gw.get(&path);
+            assert_eq!(r.status, 200, "{path}");
+            let diff = shape_differences(&r.json(), &example["response_body"]);
+            assert!(diff.is_empty(), "{endpoint}: {diff:#?}");
+        }
+    }
+}
+
+/// The Confluent-Server-only families answer the reference's 404 body.
+fn confluent_server_only_endpoints_are_404(env: &Backend) {
+    let gw = &env.gateway;
+    let text =
+        std::fs::read_to_string(kafka_gateway_tests::repo_root().join("tests/spec/endpoints.json"))
+            .unwrap();
+    let endpoints: Vec<Value> = serde_json::from_str(&text).unwrap();
+    // Served even though the reference lists them as Confluent Server only.
+    let served = [
+        "default-configs",
+        "replica-status",
+        ":unregister",
+        "brokers:delete",
+        "brokers/{broker_id}",
+    ];
+    let mut checked = 0;
+    for e in endpoints
+        .iter()
+        .filter(|e| e["confluent_server_only"] == true)
+    {
+        let path = e["path"].as_str().unwrap();
+        if served.iter().any(|s| path.ends_with(s)) {
+            continue;
+        }
+        let concrete = path
+            .replace("{cluster_id}", &env.cluster_id)
+            .replace("{broker_id}", "1")
+            .replace('{', "")
+            .replace('}', "");
+        for prefix in ["", "/kafka"] {
+            let r = gw.request(
+                e["method"].as_str().unwrap(),
+                &format!("{prefix}{concrete}"),
+                &[("Content-Type", "application/json")],
+                Some(b"{}"),
+            );
+            r.assert_error(404, 404);
+            assert_eq!(r.json()["message"], "HTTP 404 Not Found");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "{checked}");
+}
+
 kafka_gateway_tests::both_backends!(
+    replica_status_from_kafka,
+    confluent_server_only_endpoints_are_404,
     clusters_under_both_prefixes,
     topics_list_and_get,
     produce_one_record_as_the_spec_shows,

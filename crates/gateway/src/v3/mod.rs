@@ -17,6 +17,7 @@ pub mod consumer_groups;
 pub mod partitions;
 pub mod reassignments;
 pub mod records;
+pub mod replica_status;
 pub mod replicas;
 pub mod topics;
 
@@ -227,6 +228,16 @@ async fn cluster_route(
             M::POST => acls::create_batch(ctx, request).await,
             _ => Err(ApiError::method_not_allowed()),
         },
+        ["topics", "-", "partitions", "-", "replica-status"] if method == M::GET => {
+            replica_status::list(ctx, replica_status::Scope::All).await
+        }
+        ["topics", topic, "partitions", "-", "replica-status"] if method == M::GET => {
+            replica_status::list(ctx, replica_status::Scope::Topic(topic)).await
+        }
+        ["topics", topic, "partitions", p, "replica-status"] if method == M::GET => {
+            let p = partitions::parse_id(p)?;
+            replica_status::list(ctx, replica_status::Scope::Partition(topic, p)).await
+        }
         ["consumer-groups", rest @ ..] if method == M::GET => consumer_group_route(ctx, rest).await,
         ["consumer-groups", ..] => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("HTTP 404 Not Found")),
