@@ -498,8 +498,7 @@ fn confluent_server_only_endpoints_are_404(env: &Backend) {
         let concrete = path
             .replace("{cluster_id}", &env.cluster_id)
             .replace("{broker_id}", "1")
-            .replace('{', "")
-            .replace('}', "");
+            .replace(['{', '}'], "");
         for prefix in ["", "/kafka"] {
             let r = gw.request(
                 e["method"].as_str().unwrap(),
