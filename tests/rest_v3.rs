@@ -526,3 +526,18 @@ kafka_gateway_tests::both_backends!(
     spec_examples_of_read_endpoints,
     brokers_partitions_and_replicas,
 );
+
+#[test]
+fn access_lists_hide_endpoints() {
+    use kafka_gateway_tests::gateway::TestGateway;
+    let gw = TestGateway::start_with(&["--dev", "--api.endpoints.blocklist=api.v3.acls.*"]);
+    let id = "kafka-gateway-dev";
+    let r = gw.get(&format!("/v3/clusters/{id}/acls"));
+    r.assert_error(404, 404);
+    assert_eq!(gw.get(&format!("/v3/clusters/{id}/topics")).status, 200);
+    let gw = TestGateway::start_with(&["--dev", "--api.endpoints.allowlist=api.v2.brokers.list"]);
+    assert_eq!(gw.get("/brokers").status, 200);
+    gw.get("/topics").assert_error(404, 404);
+    gw.get(&format!("/kafka/v3/clusters/{id}"))
+        .assert_error(404, 404);
+}

@@ -15,6 +15,7 @@ use wire::Admin;
 
 use crate::config::{ClientRole, Config};
 use crate::consumers::ConsumerRegistry;
+use crate::endpoints::AccessList;
 use crate::error::{ApiError, ApiResult};
 use crate::kafka;
 
@@ -28,12 +29,17 @@ pub struct Gateway {
     consumer_client: OnceCell<wire::Client>,
     producer: OnceCell<Producer>,
     consumers: Arc<ConsumerRegistry>,
+    access: AccessList,
 }
 
 impl Gateway {
     /// State for `config`, with Kafka reached through `bootstrap` (which
     /// replaces `bootstrap.servers` when not empty).
     pub fn new(config: Config, bootstrap: Vec<(String, u16)>) -> Gateway {
+        let access = AccessList::new(
+            &config.api_endpoints_allowlist,
+            &config.api_endpoints_blocklist,
+        );
         Gateway {
             config: Arc::new(config),
             bootstrap,
@@ -41,6 +47,7 @@ impl Gateway {
             consumer_client: OnceCell::new(),
             producer: OnceCell::new(),
             consumers: Arc::new(ConsumerRegistry::default()),
+            access,
         }
     }
 
@@ -82,6 +89,11 @@ impl Gateway {
                     .map_err(|e| connect_error(&e))
             })
             .await
+    }
+
+    /// The endpoints served (`api.endpoints.allowlist` / `blocklist`).
+    pub fn access_list(&self) -> &AccessList {
+        &self.access
     }
 
     /// The v2 consumer instances.

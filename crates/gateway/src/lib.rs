@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod consumers;
 pub mod dev;
+pub mod endpoints;
 pub mod error;
 pub mod format;
 pub mod kafka;

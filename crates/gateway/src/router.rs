@@ -14,6 +14,13 @@ use crate::{v2, v3};
 pub async fn dispatch(gateway: &Gateway, request: Request) -> Response {
     let first = request.segments.first().map(String::as_str);
     let config = gateway.config();
+    if !gateway
+        .access_list()
+        .permits(request.method.as_str(), &request.segments)
+    {
+        let v3 = matches!(first, Some("v3" | "kafka"));
+        return not_found(if v3 { crate::negotiate::JSON } else { V2_JSON });
+    }
     match first {
         None => root(&request),
         Some("topics" | "brokers" | "consumers") if config.api_v2_enable => {

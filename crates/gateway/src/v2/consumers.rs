@@ -66,7 +66,10 @@ pub async fn create(
             ))
         }
         Some(n) => n,
-        None => format!("rest-consumer-{:016x}", rand::random::<u64>()),
+        None => match gateway.config().id.as_str() {
+            "" => format!("rest-consumer-{:016x}", rand::random::<u64>()),
+            id => format!("rest-consumer-{id}-{:016x}", rand::random::<u64>()),
+        },
     };
     if gateway.consumers().contains(group, &name) {
         return Err(ApiError::new(
