@@ -313,7 +313,59 @@ fn subscribe_consume_commit(env: &Backend) {
     assert_eq!(gw.delete(&path).status, 204);
 }
 
+fn a_record_that_cannot_be_shown_is_not_lost(env: &Backend) {
+    let gw = &env.gateway;
+    let topic = env.create_topic("v2-not-json", 1);
+    produce(gw, &topic, &["not json", "{\"ok\":1}"]);
+    let group = unique_topic("group");
+    let path = instance_path(&group, "j");
+    assert_eq!(
+        create_consumer(gw, &group, json!({"name": "j", "format": "json"})).status,
+        200
+    );
+    let partitions = json!({"partitions": [{"topic": topic, "partition": 0}]});
+    assert_eq!(
+        gw.post(&format!("{path}/assignments"), V2, &partitions)
+            .status,
+        204
+    );
+    assert_eq!(
+        gw.post(&format!("{path}/positions/beginning"), V2, &partitions)
+            .status,
+        204
+    );
+    // The first record is not JSON: an error, every time, naming it.
+    for _ in 0..2 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let r = loop {
+            let r = gw.request(
+                "GET",
+                &format!("{path}/records?timeout=1000"),
+                &[("Accept", JSON_FORMAT)],
+                None,
+            );
+            if r.status != 200 || Instant::now() > deadline {
+                break r;
+            }
+        };
+        r.assert_error(500, 50002);
+        assert!(r.json()["message"].as_str().unwrap().contains("offset 0"));
+    }
+    // Skipping it gives the next one.
+    let r = gw.post(
+        &format!("{path}/positions"),
+        V2,
+        &json!({"offsets": [{"topic": topic, "partition": 0, "offset": 1}]}),
+    );
+    assert_eq!(r.status, 204);
+    let records = fetch_records(gw, &path, JSON_FORMAT, 1, Duration::from_secs(20));
+    assert_eq!(records[0]["value"], json!({"ok": 1}));
+    assert_eq!(records[0]["offset"], 1);
+    assert_eq!(gw.delete(&path).status, 204);
+}
+
 kafka_gateway_tests::both_backends!(
+    a_record_that_cannot_be_shown_is_not_lost,
     create_and_errors,
     assign_seek_and_fetch,
     subscribe_consume_commit

@@ -455,23 +455,48 @@ pub async fn records(
         max_bytes = max_bytes.min(m);
     }
     let max_bytes = usize::try_from(max_bytes).unwrap_or(usize::MAX).max(1);
-    let records = instance
+    let format = instance.format;
+    let body = instance
         .with(async move |consumer: &mut Consumer| {
-            consumer
+            let records = consumer
                 .poll(timeout, max_bytes)
                 .await
-                .map_err(consumer_error)
+                .map_err(consumer_error)?;
+            match records
+                .iter()
+                .map(|r| record_json(format, r))
+                .collect::<ApiResult<Vec<_>>>()
+            {
+                Ok(body) => Ok(body),
+                Err(e) => {
+                    // Nothing is lost: the records go back to be fetched again.
+                    rewind(consumer, &records);
+                    Err(e)
+                }
+            }
         })
         .await?;
-    let body = records
-        .iter()
-        .map(|r| record_json(instance.format, r))
-        .collect::<ApiResult<Vec<_>>>()?;
     Ok(response::json(
         StatusCode::OK,
         content_type,
         &Value::Array(body),
     ))
+}
+
+/// Moves each partition back to the first of `records` it returned.
+fn rewind(consumer: &mut Consumer, records: &[ConsumedRecord]) {
+    let mut first: BTreeMap<TopicPartition, i64> = BTreeMap::new();
+    for r in records {
+        first
+            .entry(TopicPartition::new(r.topic.to_string(), r.partition))
+            .and_modify(|o| *o = (*o).min(r.offset))
+            .or_insert(r.offset);
+    }
+    for (tp, offset) in first {
+        if let Err(e) = consumer.seek(&tp, offset) {
+            tracing::warn!("cannot rewind {tp} to {offset}: {e}");
+        }
+    }
 }
 
 /// A consumed record: `topic`, `key`, `value`, `partition`, `offset`, and
@@ -489,11 +514,20 @@ fn record_json(format: EmbeddedFormat, r: &ConsumedRecord) -> ApiResult<Value> {
         .collect();
     Ok(json!({
         "topic": &*r.topic,
-        "key": format::encode(format, r.key.as_deref())?,
-        "value": format::encode(format, r.value.as_deref())?,
+        "key": format::encode(format, r.key.as_deref()).map_err(|e| at_record(e, r))?,
+        "value": format::encode(format, r.value.as_deref()).map_err(|e| at_record(e, r))?,
         "partition": r.partition,
         "offset": r.offset,
         "timestamp": r.timestamp,
         "headers": headers,
     }))
+}
+
+/// Names the record an encoding error is about.
+fn at_record(mut e: ApiError, r: &ConsumedRecord) -> ApiError {
+    e.message = format!(
+        "{} (topic {}, partition {}, offset {})",
+        e.message, r.topic, r.partition, r.offset
+    );
+    e
 }
