@@ -514,7 +514,54 @@ fn confluent_server_only_endpoints_are_404(env: &Backend) {
     assert!(checked >= 60, "{checked}");
 }
 
+/// The spec's example produce requests: the BINARY/JSON/STRING ones get a
+/// delivery report shaped like the example's; the schema-registry ones get
+/// their own 400 report.
+fn spec_examples_of_produce(env: &Backend) {
+    use kafka_gateway_tests::spec::{fill, shape_differences, success_examples};
+    let gw = &env.gateway;
+    let topic = create_topic(env, 2);
+    let values = [
+        ("cluster_id", env.cluster_id.as_str()),
+        ("topic_name", topic.as_str()),
+    ];
+    let mut checked = 0;
+    for example in success_examples("v3.produce.produce-to-topic") {
+        let Some(status) = example["status"].as_u64() else {
+            continue;
+        };
+        let path = fill(example["path"].as_str().unwrap(), &values);
+        let body = &example["request_body"];
+        let typed = |d: &Value| {
+            d.is_null()
+                || ["BINARY", "JSON", "STRING"].contains(&d["type"].as_str().unwrap_or(""))
+                    && d.get("schema_id").is_none()
+                    && d.get("subject").is_none()
+        };
+        let r = gw.post(&path, "application/json", body);
+        assert_eq!(r.status, status as u16, "{path}");
+        let report = r.json();
+        if typed(&body["key"]) && typed(&body["value"]) {
+            assert_eq!(report["error_code"], 200, "{body}: {report}");
+            let diff = shape_differences(&report, &example["response_body"]);
+            // Key or value may be absent from a request, and so from its report.
+            let diff: Vec<_> = diff
+                .into_iter()
+                .filter(|d| {
+                    !(d.ends_with("missing") && (d.contains(".key") || d.contains(".value")))
+                })
+                .collect();
+            assert!(diff.is_empty(), "{body}: {diff:#?}");
+        } else {
+            assert_eq!(report["error_code"], 400, "{body}: {report}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked}");
+}
+
 kafka_gateway_tests::both_backends!(
+    spec_examples_of_produce,
     replica_status_from_kafka,
     confluent_server_only_endpoints_are_404,
     clusters_under_both_prefixes,

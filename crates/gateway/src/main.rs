@@ -61,8 +61,14 @@ fn main() -> ExitCode {
 
     if !config.dev {
         // Kafka client settings are checked at start-up, like every other one.
-        if let Err(e) = kafka_gateway::kafka::client_config(&config, config::ClientRole::Producer) {
-            return fail(&e);
+        for role in [
+            config::ClientRole::Producer,
+            config::ClientRole::Consumer,
+            config::ClientRole::Admin,
+        ] {
+            if let Err(e) = kafka_gateway::kafka::client_config(&config, role) {
+                return fail(&e);
+            }
         }
     }
 

@@ -143,6 +143,13 @@ fn bad_settings_stop_start_up_with_a_clear_error() {
             "consumer.request.timeout.ms",
         ),
         (vec!["--listeners=http://127.0.0.1:0"], "bootstrap.servers"),
+        (
+            vec![
+                "--bootstrap.servers=127.0.0.1:9",
+                "--consumer.session.timeout.ms=abc",
+            ],
+            "session.timeout.ms",
+        ),
     ] {
         let out = Command::new(BIN).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
