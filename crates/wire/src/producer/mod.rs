@@ -267,9 +267,10 @@ impl Producer {
 
     /// Queues a record and returns the future of its delivery result.
     ///
-    /// Fails at once for an unknown topic or partition, a record larger than
-    /// `max.request.size`, or a closed producer; waits while `buffer.memory`
-    /// is full.
+    /// Fails at once for an unknown topic or partition (a partition beyond
+    /// the cached count is looked up again first, since partitions may have
+    /// been added), a record larger than `max.request.size`, or a closed
+    /// producer; waits while `buffer.memory` is full.
     pub async fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture> {
         let shared = &self.shared;
         if shared.is_closed() {
@@ -283,10 +284,19 @@ impl Producer {
             .topics
             .get(&*record.topic)
             .cloned();
-        let topic = match cached {
+        let mut topic = match cached {
             Some(t) => t,
             None => shared.client.topic(&record.topic).await?,
         };
+        if record
+            .partition
+            .is_some_and(|p| p >= topic.partitions.len() as i32)
+        {
+            // Partitions may have been added since the metadata was cached:
+            // look again before calling the partition unknown.
+            shared.client.refresh_metadata().await?;
+            topic = shared.client.topic(&record.topic).await?;
+        }
         let partitions = topic.partitions.len() as i32;
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
         let size = BatchBuilder::record_size(
