@@ -458,3 +458,41 @@ kafka_gateway_tests::both_backends!(
     accept_negotiation,
     spec_examples,
 );
+
+/// Broker authentication failures are 401 / 40101.
+#[test]
+fn kafka_authentication_errors() {
+    let broker = kafka_gateway_tests::backend::real_broker();
+    let gw = TestGateway::start_with(&[
+        &format!("--bootstrap.servers={}", broker.bootstrap),
+        "--client.security.protocol=SASL_PLAINTEXT",
+        "--client.sasl.mechanism=PLAIN",
+        "--client.sasl.username=alice",
+        "--client.sasl.password=secret",
+    ]);
+    gw.get("/topics").assert_error(401, 40101);
+    gw.post(
+        "/topics/anything",
+        BINARY,
+        &json!({"records": [{"value": "eA=="}]}),
+    )
+    .assert_error(401, 40101);
+}
+
+/// Broker authorization failures are 403 / 40301.
+#[test]
+fn kafka_authorization_errors() {
+    use kafka_protocol::messages::ApiKey;
+    use wire::error::ResponseError;
+    let cluster = wire::testkit::Cluster::start_background(wire::testkit::ClusterConfig::default())
+        .expect("in-process cluster");
+    cluster.create_topic("guarded", 1, 1).expect("topic");
+    let gw = TestGateway::start(&cluster.bootstrap());
+    assert_eq!(gw.get("/topics/guarded").status, 200);
+    cluster.fail_next(
+        ApiKey::DescribeConfigs,
+        ResponseError::TopicAuthorizationFailed,
+        1,
+    );
+    gw.get("/topics/guarded").assert_error(403, 40301);
+}
