@@ -726,6 +726,56 @@ async fn configs_of_topics_brokers_and_the_cluster_defaults() {
             ]
         );
 
+        // One call about several brokers asks each broker about itself (any
+        // other broker would refuse), and any broker about the rest.
+        let resources = [
+            ConfigResource::Broker(3),
+            ConfigResource::Topic("configured".into()),
+            ConfigResource::Broker(1),
+            ConfigResource::BrokerDefault,
+            ConfigResource::Broker(2),
+        ];
+        let results = admin
+            .describe_configs(
+                &resources,
+                &DescribeConfigsOptions {
+                    names: Some(vec![
+                        "node.id".into(),
+                        "retention.ms".into(),
+                        "log.retention.ms".into(),
+                    ]),
+                    ..DescribeConfigsOptions::default()
+                },
+            )
+            .await
+            .expect("describe five resources");
+        assert_eq!(results.len(), 5);
+        for id in 1..=3 {
+            let entries = results[&ConfigResource::Broker(id)]
+                .as_ref()
+                .expect("broker");
+            assert_eq!(
+                entry(entries, "node.id").value,
+                Some(id.to_string()),
+                "answered by broker {id}"
+            );
+        }
+        let topic = results[&ConfigResource::Topic("configured".into())]
+            .as_ref()
+            .expect("topic");
+        assert_eq!(topic.len(), 1);
+        assert_eq!(
+            entry(topic, "retention.ms").value.as_deref(),
+            Some("3600000")
+        );
+        let defaults = results[&ConfigResource::BrokerDefault]
+            .as_ref()
+            .expect("defaults");
+        assert_eq!(
+            entry(defaults, "log.retention.ms").value.as_deref(),
+            Some("7200000")
+        );
+
         // Per-resource errors next to successes, and brokers that do not exist.
         let results = admin
             .describe_configs(
@@ -1982,9 +2032,38 @@ async fn admin_calls_follow_the_controller_and_the_leaders() {
             .expect_err("three replicas need three brokers");
         assert_eq!(e.code(), Some(ResponseError::InvalidReplicationFactor));
 
+        // Calls for the stopped broker itself find it gone, and it back.
+        assert!(matches!(
+            admin.describe_log_dirs(1, None).await,
+            Err(Error::UnknownBroker(1))
+        ));
+        assert!(matches!(
+            admin
+                .describe_config(&ConfigResource::Broker(1), &all_details())
+                .await,
+            Err(Error::UnknownBroker(1))
+        ));
+        cluster.start_broker(1).await.expect("start");
+        let dirs = admin
+            .describe_log_dirs(1, None)
+            .await
+            .expect("back after the restart");
+        assert_eq!(dirs[0].path, "memory:/broker-1");
+        assert_eq!(
+            entry(
+                &admin
+                    .describe_config(&ConfigResource::Broker(1), &all_details())
+                    .await
+                    .expect("configs after the restart"),
+                "node.id"
+            )
+            .value
+            .as_deref(),
+            Some("1")
+        );
+
         // DeleteRecords answered NOT_LEADER_OR_FOLLOWER goes again to the
         // leader the refreshed metadata names.
-        cluster.start_broker(1).await.expect("start");
         produce(&admin, "routed", 2, &["a".into(), "b".into(), "c".into()]).await;
         cluster.fail_next(ApiKey::DeleteRecords, ResponseError::NotLeaderOrFollower, 1);
         cluster.move_leader("routed", 2, 1).expect("move");

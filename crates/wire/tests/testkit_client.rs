@@ -468,6 +468,72 @@ async fn a_stopped_broker_is_survived() {
 }
 
 #[tokio::test]
+async fn a_leader_restarting_under_requests_in_flight_loses_and_duplicates_nothing() {
+    bounded(async {
+        let cluster = cluster().await;
+        let client = client(&cluster).await;
+        client
+            .create_topic("restarted", 1, 3)
+            .await
+            .expect("create");
+        let producer = Producer::new(client.clone(), producer_config())
+            .await
+            .expect("producer");
+        // Slow answers keep requests in flight when the leader goes down:
+        // their outcome is unknown, so they are sent again (same producer
+        // id and sequence) to the next leader, which knows them.
+        cluster.delay_responses(Some(ApiKey::Produce), Duration::from_millis(40));
+        let expected: Vec<String> = (0..400).map(|i| format!("value-{i:05}")).collect();
+        let restarts = async {
+            let mut leaders = Vec::new();
+            let mut last_stop = Instant::now();
+            for _ in 0..2 {
+                tokio::time::sleep(Duration::from_millis(60)).await;
+                let leader = cluster.leader("restarted", 0).unwrap();
+                last_stop = Instant::now();
+                cluster.stop_broker(leader).await.expect("stop");
+                leaders.push(cluster.leader("restarted", 0).unwrap());
+                tokio::time::sleep(Duration::from_millis(60)).await;
+                cluster.start_broker(leader).await.expect("start");
+            }
+            (leaders, last_stop)
+        };
+        let sending = async {
+            let mut futures = Vec::new();
+            for i in 0..400 {
+                futures.push(
+                    producer
+                        .send(record("restarted", Some(0), i))
+                        .await
+                        .expect("queued"),
+                );
+                if i % 20 == 0 {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+            let mut results = Vec::new();
+            for f in futures {
+                results.push(f.wait().await);
+            }
+            (results, Instant::now())
+        };
+        let ((leaders, last_stop), (results, done)) = tokio::join!(restarts, sending);
+        assert!(done > last_stop, "records were still being sent");
+        assert!(
+            leaders.iter().all(|l| *l > 0),
+            "another replica led each time: {leaders:?}"
+        );
+        assert_exactly_once(&cluster, "restarted", 0, &results, &expected);
+        cluster.delay_responses(Some(ApiKey::Produce), Duration::ZERO);
+        let got = read_all(&client, "restarted", 0, expected.len()).await;
+        assert_eq!(values(&got), expected);
+        producer.close().await;
+        cluster.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn injected_errors_are_retried_or_reported() {
     bounded(async {
         let cluster = cluster().await;
