@@ -27,7 +27,7 @@ use crate::response::{self, Response};
 #[derive(Debug, Deserialize)]
 struct ProduceBody<'a> {
     #[serde(borrow, default)]
-    records: Option<Vec<RecordIn<'a>>>,
+    records: Option<Vec<ObjectRecord<'a>>>,
     #[serde(default)]
     key_schema: Option<&'a RawValue>,
     #[serde(default)]
@@ -51,6 +51,30 @@ struct RecordIn<'a> {
     headers: Option<Vec<HeaderIn<'a>>>,
     #[serde(default)]
     timestamp: Option<i64>,
+}
+
+/// A record that must be a JSON object (serde would otherwise also read a
+/// struct from an array of its fields).
+#[derive(Debug)]
+struct ObjectRecord<'a>(RecordIn<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ObjectRecord<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = RecordIn<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a record object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RecordIn<'de>, A::Error> {
+                RecordIn::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(Object).map(ObjectRecord)
+    }
 }
 
 /// A record header: `{"name": "...", "value": "<base64>" | null}`.
@@ -182,7 +206,7 @@ fn decode(body: &[u8], format: EmbeddedFormat) -> ApiResult<(Arena, Vec<Decoded>
     };
     let mut arena = Arena::with_capacity(body.len());
     let mut decoded = Vec::with_capacity(records.len());
-    for (i, record) in records.into_iter().enumerate() {
+    for (i, ObjectRecord(record)) in records.into_iter().enumerate() {
         if let Some(p) = record.partition {
             if p < 0 {
                 return Err(ApiError::unprocessable(format!(
@@ -251,6 +275,7 @@ mod tests {
             400
         );
         assert_eq!(code(br#"{"records": "#), 400);
+        assert_eq!(code(br#"{"records": [["a2V5", "eA=="]]}"#), 400);
         assert_eq!(
             code(br#"{"records": [{"value": "a2V5", "partition": -1}]}"#),
             422
