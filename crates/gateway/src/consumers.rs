@@ -60,24 +60,22 @@ impl ConsumerRegistry {
         let mut map = self.lock();
         let key = (instance.group.clone(), instance.name.clone());
         if map.contains_key(&key) {
-            return Err(ApiError::new(
-                http::StatusCode::CONFLICT,
-                40902,
-                format!(
-                    "Consumer with specified consumer ID {} already exists in group {}.",
-                    instance.name, instance.group
-                ),
-            ));
+            return Err(instance_exists(&instance.group, &instance.name));
         }
         let instance = Arc::new(instance);
         map.insert(key, instance.clone());
         Ok(instance)
     }
 
-    /// Whether `name` is taken in `group`.
-    pub fn contains(&self, group: &str, name: &str) -> bool {
-        self.lock()
+    /// 409 / 40902 if `name` is taken in `group`.
+    pub fn check_free(&self, group: &str, name: &str) -> ApiResult<()> {
+        if self
+            .lock()
             .contains_key(&(group.to_owned(), name.to_owned()))
+        {
+            return Err(instance_exists(group, name));
+        }
+        Ok(())
     }
 
     /// The instance, marked as used; 404 / 40403 if there is none.
@@ -186,4 +184,13 @@ pub async fn expire(registry: std::sync::Weak<ConsumerRegistry>, timeout: Durati
             instance.close().await;
         }
     }
+}
+
+/// 409 / 40902: a consumer instance of that name exists in the group.
+fn instance_exists(group: &str, name: &str) -> ApiError {
+    ApiError::new(
+        http::StatusCode::CONFLICT,
+        40902,
+        format!("Consumer with specified consumer ID {name} already exists in group {group}."),
+    )
 }

@@ -18,25 +18,16 @@ pub fn decode_into(
     out: &mut Vec<u8>,
     what: impl FnOnce() -> String,
 ) -> ApiResult<()> {
-    let text = raw.get();
     let not_base64 = move || {
         ApiError::bad_request(format!(
             "Failed to decode {}: the binary format needs a base64 string",
             what()
         ))
     };
-    let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+    let Some(input) = base64_text(raw) else {
         return Err(not_base64());
     };
-    let result = if inner.contains('\\') {
-        // A JSON encoder may have escaped `/` as `\/`.
-        match serde_json::from_str::<String>(text) {
-            Ok(unescaped) => LENIENT.decode_vec(unescaped.as_bytes(), out),
-            Err(_) => return Err(not_base64()),
-        }
-    } else {
-        LENIENT.decode_vec(inner.as_bytes(), out)
-    };
+    let result = LENIENT.decode_vec(input.as_bytes(), out);
     result.map_err(|_| not_base64())
 }
 
@@ -44,21 +35,13 @@ pub fn decode_into(
 /// bytes as a slice of it (records decoded one after another share the
 /// arena's allocation). `None` when `raw` is not a base64 string.
 pub fn decode_to_bytes(raw: &RawValue, arena: &mut bytes::BytesMut) -> Option<bytes::Bytes> {
-    let text = raw.get();
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    let unescaped;
-    let input = if inner.contains('\\') {
-        unescaped = serde_json::from_str::<String>(text).ok()?;
-        unescaped.as_str()
-    } else {
-        inner
-    };
+    let input = base64_text(raw)?;
     let estimate = base64::decoded_len_estimate(input.len());
     if arena.capacity() < estimate {
         arena.reserve(estimate.max(256 * 1024));
     }
     arena.resize(estimate, 0);
-    match LENIENT.decode_slice(input, &mut arena[..]) {
+    match LENIENT.decode_slice(input.as_bytes(), &mut arena[..]) {
         Ok(n) => {
             arena.truncate(n);
             Some(arena.split().freeze())
@@ -67,6 +50,20 @@ pub fn decode_to_bytes(raw: &RawValue, arena: &mut bytes::BytesMut) -> Option<by
             arena.clear();
             None
         }
+    }
+}
+
+/// The text of the JSON string `raw`, unescaped only when it has escapes
+/// (a JSON encoder may have written `/` as `\/`); `None` for a non-string.
+fn base64_text(raw: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(text)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    } else {
+        Some(std::borrow::Cow::Borrowed(inner))
     }
 }
 

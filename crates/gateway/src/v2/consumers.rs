@@ -71,13 +71,7 @@ pub async fn create(
             id => format!("rest-consumer-{id}-{:016x}", rand::random::<u64>()),
         },
     };
-    if gateway.consumers().contains(group, &name) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            40902,
-            format!("Consumer with specified consumer ID {name} already exists in group {group}."),
-        ));
-    }
+    gateway.consumers().check_free(group, &name)?;
     let format = match setting(&body, "format")? {
         None => EmbeddedFormat::Binary,
         Some(f) => EmbeddedFormat::from_name(&f)

@@ -146,8 +146,8 @@ pub async fn produce(
             out.push(',');
         }
         let result = match sent {
-            Ok(delivery) => delivery.wait().await.map_err(|e| (*e).clone_message()),
-            Err(e) => Err(e.clone_message()),
+            Ok(delivery) => delivery.wait().await.map_err(|e| retriable_and_message(&e)),
+            Err(e) => Err(retriable_and_message(&e)),
         };
         match result {
             Ok(meta) => {
@@ -176,14 +176,8 @@ pub async fn produce(
 }
 
 /// Whether an error is retriable, and its message.
-trait DeliveryErrorExt {
-    fn clone_message(&self) -> (bool, String);
-}
-
-impl DeliveryErrorExt for wire::Error {
-    fn clone_message(&self) -> (bool, String) {
-        (self.is_retriable(), self.to_string())
-    }
+fn retriable_and_message(e: &wire::Error) -> (bool, String) {
+    (e.is_retriable(), e.to_string())
 }
 
 /// Parses and decodes the body: 400 for undecodable JSON or values, 422 for
