@@ -15,7 +15,10 @@
 
 use bytes::Bytes;
 use kafka_protocol::records as kp;
-use wire::record::{decode_batches, BatchBuilder, BatchParams, Compression, DecodeOptions, Header};
+use wire::record::{
+    decode_batches, BatchBuilder, BatchParams, Compression, DecodeOptions, Header, BATCH_OVERHEAD,
+    SHARE_VALUES_FROM,
+};
 
 /// Records in the benchmark batch.
 pub const RECORD_COUNT: usize = 1_000;
@@ -201,27 +204,64 @@ pub fn kp_compression(compression: Compression) -> kp::Compression {
 /// header: the size of the batch encoded without compression.
 pub fn uncompressed_batch_len(records: &[InputRecord]) -> usize {
     let mut builder = BatchBuilder::default();
-    append_all(&mut builder, records);
+    append_all(&mut builder, records, Vec::new(), Compression::Gzip);
     builder.size()
 }
 
-/// Appends every record to `builder`.
+/// Appends every record to `builder` as `wire`'s producer does. A batch
+/// sent uncompressed references the values (`append_shared`, which copies
+/// values under `SHARE_VALUES_FROM` bytes): `values` are the records'
+/// values, owned, as the producer owns the records it is given and moves
+/// their values into the batch. A compressed batch copies the values from
+/// `records` (and `values` is not used).
 #[inline]
-pub fn append_all(builder: &mut BatchBuilder, records: &[InputRecord]) {
-    for r in records {
-        builder.append(r.timestamp, Some(&r.key), Some(&r.value), &r.headers);
+pub fn append_all(
+    builder: &mut BatchBuilder,
+    records: &[InputRecord],
+    values: Vec<Bytes>,
+    compression: Compression,
+) {
+    if compression == Compression::None {
+        for (r, value) in records.iter().zip(values) {
+            builder.append_shared(r.timestamp, Some(&r.key), Some(value), &r.headers);
+        }
+    } else {
+        for r in records {
+            builder.append(r.timestamp, Some(&r.key), Some(&r.value), &r.headers);
+        }
     }
 }
 
-/// Encodes the workload with `wire`, with capacity for `capacity` bytes.
+/// The values `append_all` takes for `compression`: the records' values
+/// (shared, not copied) when the batch is sent uncompressed, else none.
+pub fn owned_values(records: &[InputRecord], compression: Compression) -> Vec<Bytes> {
+    if compression == Compression::None {
+        records.iter().map(|r| r.value.clone()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The buffer a `BatchBuilder` needs for the records section of the
+/// workload: everything but the values it references.
+pub fn builder_capacity(records: &[InputRecord], compression: Compression) -> usize {
+    let referenced: usize = records
+        .iter()
+        .map(|r| r.value.len())
+        .filter(|len| compression == Compression::None && *len >= SHARE_VALUES_FROM)
+        .sum();
+    uncompressed_batch_len(records) - BATCH_OVERHEAD - referenced
+}
+
+/// Encodes the workload with `wire` into one buffer.
 pub fn encode_wire(
     records: &[InputRecord],
-    capacity: usize,
     params: &BatchParams,
 ) -> Result<Bytes, wire::record::RecordError> {
-    let mut builder = BatchBuilder::with_capacity(capacity);
-    append_all(&mut builder, records);
-    builder.finish(params)
+    let mut builder = BatchBuilder::with_capacity(builder_capacity(records, params.compression));
+    let values = owned_values(records, params.compression);
+    append_all(&mut builder, records, values, params.compression);
+    Ok(builder.build(params)?.to_bytes())
 }
 
 /// Checks that `batch` decodes, with `wire` and with `kafka-protocol`, to
@@ -301,13 +341,12 @@ mod tests {
     fn both_encoders_agree_for_every_codec() {
         let input = workload();
         let kp_records = to_kafka_protocol(&input);
-        let raw = uncompressed_batch_len(&input);
         for compression in Compression::ALL {
             let params = BatchParams {
                 compression,
                 ..BatchParams::default()
             };
-            let ours = encode_wire(&input, raw, &params).unwrap();
+            let ours = encode_wire(&input, &params).unwrap();
             let mut buf = BytesMut::new();
             kp::RecordBatchEncoder::encode(
                 &mut buf,

@@ -17,9 +17,9 @@
 
 use bytes::Bytes;
 
-use super::headers::{slice_encoded_len, write_slice};
-use super::varint::{get_varint, get_varlong, put_varint, put_varlong, varint_len, varlong_len};
-use super::{Compression, HeaderRef, Headers, Record, RecordError};
+use super::builder::BatchBuilder;
+use super::varint::{get_varint, get_varlong};
+use super::{Compression, Headers, Record, RecordError};
 
 /// Size of the batch header that precedes the records.
 pub const BATCH_OVERHEAD: usize = 61;
@@ -27,13 +27,14 @@ pub const BATCH_OVERHEAD: usize = 61;
 const LOG_OVERHEAD: usize = 12;
 const MAGIC_OFFSET: usize = 16;
 const CRC_OFFSET: usize = 17;
-const ATTRIBUTES_OFFSET: usize = 21;
+/// Where the bytes the CRC covers begin.
+pub(super) const ATTRIBUTES_OFFSET: usize = 21;
 /// Smallest possible encoded record: length, attributes, timestamp delta,
 /// offset delta, key length, value length, header count — one byte each.
 const MIN_RECORD_SIZE: usize = 7;
 
 const TIMESTAMP_TYPE_BIT: i16 = 0x08;
-const TRANSACTIONAL_BIT: i16 = 0x10;
+pub(super) const TRANSACTIONAL_BIT: i16 = 0x10;
 const CONTROL_BIT: i16 = 0x20;
 
 /// Meaning of the record timestamps in a batch.
@@ -120,7 +121,7 @@ impl BatchHeader {
             .wrapping_add(1)
     }
 
-    fn read(b: &[u8]) -> BatchHeader {
+    pub(super) fn read(b: &[u8]) -> BatchHeader {
         let i64_at = |o: usize| i64::from_be_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
         let i32_at = |o: usize| i32::from_be_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]));
         let i16_at = |o: usize| i16::from_be_bytes([b[o], b[o + 1]]);
@@ -141,22 +142,33 @@ impl BatchHeader {
     /// Writes the header into the first [`BATCH_OVERHEAD`] bytes of a whole
     /// batch and then computes the CRC over the rest — once.
     fn write(&self, batch: &mut [u8]) {
-        let batch_length = (batch.len() - LOG_OVERHEAD) as i32;
-        batch[0..8].copy_from_slice(&self.base_offset.to_be_bytes());
-        batch[8..12].copy_from_slice(&batch_length.to_be_bytes());
-        batch[12..16].copy_from_slice(&self.partition_leader_epoch.to_be_bytes());
-        batch[MAGIC_OFFSET] = 2;
-        batch[21..23].copy_from_slice(&self.attributes.to_be_bytes());
-        batch[23..27].copy_from_slice(&self.last_offset_delta.to_be_bytes());
-        batch[27..35].copy_from_slice(&self.base_timestamp.to_be_bytes());
-        batch[35..43].copy_from_slice(&self.max_timestamp.to_be_bytes());
-        batch[43..51].copy_from_slice(&self.producer_id.to_be_bytes());
-        batch[51..53].copy_from_slice(&self.producer_epoch.to_be_bytes());
-        batch[53..57].copy_from_slice(&self.base_sequence.to_be_bytes());
-        batch[57..61].copy_from_slice(&self.record_count.to_be_bytes());
+        self.write_fields(batch, batch.len());
         let crc = crc32c::crc32c(&batch[ATTRIBUTES_OFFSET..]);
-        batch[CRC_OFFSET..ATTRIBUTES_OFFSET].copy_from_slice(&crc.to_be_bytes());
+        put_crc(batch, crc);
     }
+
+    /// Writes every field but the CRC into the first [`BATCH_OVERHEAD`]
+    /// bytes of `head`, the start of a batch of `total` bytes.
+    pub(super) fn write_fields(&self, head: &mut [u8], total: usize) {
+        let batch_length = (total - LOG_OVERHEAD) as i32;
+        head[0..8].copy_from_slice(&self.base_offset.to_be_bytes());
+        head[8..12].copy_from_slice(&batch_length.to_be_bytes());
+        head[12..16].copy_from_slice(&self.partition_leader_epoch.to_be_bytes());
+        head[MAGIC_OFFSET] = 2;
+        head[21..23].copy_from_slice(&self.attributes.to_be_bytes());
+        head[23..27].copy_from_slice(&self.last_offset_delta.to_be_bytes());
+        head[27..35].copy_from_slice(&self.base_timestamp.to_be_bytes());
+        head[35..43].copy_from_slice(&self.max_timestamp.to_be_bytes());
+        head[43..51].copy_from_slice(&self.producer_id.to_be_bytes());
+        head[51..53].copy_from_slice(&self.producer_epoch.to_be_bytes());
+        head[53..57].copy_from_slice(&self.base_sequence.to_be_bytes());
+        head[57..61].copy_from_slice(&self.record_count.to_be_bytes());
+    }
+}
+
+/// Stores the CRC32C of a batch (computed by the caller) in its header.
+pub(super) fn put_crc(head: &mut [u8], crc: u32) {
+    head[CRC_OFFSET..ATTRIBUTES_OFFSET].copy_from_slice(&crc.to_be_bytes());
 }
 
 /// A transaction marker carried by a control batch.
@@ -319,7 +331,7 @@ impl RecordBatch {
         for r in &self.records {
             let delta = r.offset.wrapping_sub(self.header.base_offset) as i32;
             let ts_delta = r.timestamp.wrapping_sub(self.header.base_timestamp);
-            builder.push_record(
+            builder.push_copied(
                 ts_delta,
                 delta,
                 r.key.as_deref(),
@@ -327,7 +339,7 @@ impl RecordBatch {
                 &r.headers,
             );
         }
-        builder.write(self.header, compression)
+        Ok(builder.write(self.header, compression)?.to_bytes())
     }
 }
 
@@ -393,253 +405,6 @@ fn read_record(
     })
 }
 
-#[inline]
-fn nullable_len(b: Option<&[u8]>) -> usize {
-    match b {
-        None => 1,
-        Some(b) => varint_len(b.len() as i32) + b.len(),
-    }
-}
-
-#[inline]
-fn put_nullable(out: &mut Vec<u8>, b: Option<&[u8]>) {
-    match b {
-        None => put_varint(out, -1),
-        Some(b) => {
-            put_varint(out, b.len() as i32);
-            out.extend_from_slice(b);
-        }
-    }
-}
-
-/// Builds one record batch: records are encoded as they are appended, and the
-/// header, compression and CRC are applied once in [`BatchBuilder::finish`].
-#[derive(Debug, Clone)]
-pub struct BatchBuilder {
-    buf: Vec<u8>,
-    count: i32,
-    base_timestamp: Option<i64>,
-    max_timestamp: i64,
-}
-
-impl Default for BatchBuilder {
-    fn default() -> Self {
-        Self::with_capacity(0)
-    }
-}
-
-/// Producer-side fields of a batch being finished.
-#[derive(Debug, Clone, Copy)]
-pub struct BatchParams {
-    /// Codec for the records section.
-    pub compression: Compression,
-    /// Idempotent producer id, -1 if none.
-    pub producer_id: i64,
-    /// Producer epoch, -1 if none.
-    pub producer_epoch: i16,
-    /// Sequence of the first record, -1 if none.
-    pub base_sequence: i32,
-    /// Whether the batch is part of a transaction.
-    pub transactional: bool,
-}
-
-impl Default for BatchParams {
-    fn default() -> Self {
-        BatchParams {
-            compression: Compression::None,
-            producer_id: -1,
-            producer_epoch: -1,
-            base_sequence: -1,
-            transactional: false,
-        }
-    }
-}
-
-impl BatchBuilder {
-    /// A builder whose buffer can hold `capacity` bytes of records unreallocated.
-    pub fn with_capacity(capacity: usize) -> Self {
-        let mut buf = Vec::with_capacity(BATCH_OVERHEAD + capacity);
-        buf.resize(BATCH_OVERHEAD, 0);
-        BatchBuilder {
-            buf,
-            count: 0,
-            base_timestamp: None,
-            max_timestamp: -1,
-        }
-    }
-
-    /// The bytes a record would add to a batch (for `batch.size` accounting).
-    pub fn record_size<S: HeaderSet + ?Sized>(
-        timestamp_delta: i64,
-        offset_delta: i32,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &S,
-    ) -> usize {
-        let body = body_len(
-            timestamp_delta,
-            offset_delta,
-            key,
-            value,
-            headers.encoded_len(),
-        );
-        varint_len(body as i32) + body
-    }
-
-    /// Appends a record; returns its offset delta within the batch.
-    pub fn append<S: HeaderSet + ?Sized>(
-        &mut self,
-        timestamp: i64,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &S,
-    ) -> i32 {
-        let base = *self.base_timestamp.get_or_insert(timestamp);
-        let delta = self.count;
-        self.push_record(timestamp.wrapping_sub(base), delta, key, value, headers);
-        self.max_timestamp = self.max_timestamp.max(timestamp);
-        delta
-    }
-
-    fn push_record<S: HeaderSet + ?Sized>(
-        &mut self,
-        ts_delta: i64,
-        offset_delta: i32,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &S,
-    ) {
-        let body = body_len(ts_delta, offset_delta, key, value, headers.encoded_len());
-        let out = &mut self.buf;
-        out.reserve(varint_len(body as i32) + body);
-        put_varint(out, body as i32);
-        out.push(0);
-        put_varlong(out, ts_delta);
-        put_varint(out, offset_delta);
-        put_nullable(out, key);
-        put_nullable(out, value);
-        headers.write(out);
-        self.count += 1;
-    }
-
-    /// Number of records appended.
-    pub fn record_count(&self) -> i32 {
-        self.count
-    }
-
-    /// Whether no record has been appended.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    /// Encoded size so far, header included, before compression.
-    pub fn size(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Timestamp of the first record, if any.
-    pub fn base_timestamp(&self) -> Option<i64> {
-        self.base_timestamp
-    }
-
-    /// Finishes the batch: header, optional compression, CRC32C.
-    pub fn finish(self, params: &BatchParams) -> Result<Bytes, RecordError> {
-        let mut attributes = params.compression.id();
-        if params.transactional {
-            attributes |= TRANSACTIONAL_BIT;
-        }
-        let header = BatchHeader {
-            base_offset: 0,
-            partition_leader_epoch: -1,
-            attributes,
-            last_offset_delta: self.count - 1,
-            base_timestamp: self.base_timestamp.unwrap_or(-1),
-            max_timestamp: self.max_timestamp,
-            producer_id: params.producer_id,
-            producer_epoch: params.producer_epoch,
-            base_sequence: params.base_sequence,
-            record_count: self.count,
-        };
-        self.write(header, params.compression)
-    }
-
-    fn write(
-        self,
-        mut header: BatchHeader,
-        compression: Compression,
-    ) -> Result<Bytes, RecordError> {
-        header.record_count = self.count;
-        let mut buf = match compression {
-            Compression::None => self.buf,
-            codec => {
-                let records = &self.buf[BATCH_OVERHEAD..];
-                let mut out = Vec::with_capacity(BATCH_OVERHEAD + records.len() / 2);
-                out.resize(BATCH_OVERHEAD, 0);
-                codec.compress(records, &mut out)?;
-                out
-            }
-        };
-        if buf.len() > i32::MAX as usize {
-            return Err(RecordError::TooLarge {
-                size: buf.len(),
-                limit: i32::MAX as usize,
-            });
-        }
-        header.write(&mut buf);
-        Ok(Bytes::from(buf))
-    }
-}
-
-fn body_len(
-    ts_delta: i64,
-    offset_delta: i32,
-    key: Option<&[u8]>,
-    value: Option<&[u8]>,
-    headers_len: usize,
-) -> usize {
-    1 + varlong_len(ts_delta)
-        + varint_len(offset_delta)
-        + nullable_len(key)
-        + nullable_len(value)
-        + headers_len
-}
-
-/// Headers in any form the encoder accepts: a slice or vector of
-/// [`HeaderRef`]s, or a record's [`Headers`].
-pub trait HeaderSet {
-    /// Encoded size, header count included.
-    fn encoded_len(&self) -> usize;
-    /// Writes the count and the headers.
-    fn write(&self, out: &mut Vec<u8>);
-}
-
-impl<H: HeaderRef> HeaderSet for [H] {
-    fn encoded_len(&self) -> usize {
-        slice_encoded_len(self)
-    }
-    fn write(&self, out: &mut Vec<u8>) {
-        write_slice(self, out)
-    }
-}
-
-impl<H: HeaderRef> HeaderSet for Vec<H> {
-    fn encoded_len(&self) -> usize {
-        slice_encoded_len(self)
-    }
-    fn write(&self, out: &mut Vec<u8>) {
-        write_slice(self, out)
-    }
-}
-
-impl HeaderSet for Headers {
-    fn encoded_len(&self) -> usize {
-        Headers::encoded_len(self)
-    }
-    fn write(&self, out: &mut Vec<u8>) {
-        Headers::write(self, out)
-    }
-}
-
 /// Rewrites the producer id, epoch and base sequence of an encoded batch and
 /// recomputes its CRC (for a batch re-sent under a new producer id).
 pub fn restamp_producer(
@@ -691,7 +456,7 @@ pub fn stamp_append(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Header;
+    use crate::record::{BatchParams, Header};
     use proptest::prelude::*;
 
     fn sample() -> Vec<Record> {

@@ -9,15 +9,20 @@
 //! - KIP-98 (record batch v2, control batches), KIP-82 (headers)
 
 mod batch;
+mod builder;
 pub mod compression;
+mod crc;
+mod encoded;
 mod headers;
 pub mod varint;
 
 pub use batch::{
-    decode_batches, restamp_producer, stamp_append, BatchBuilder, BatchHeader, BatchParams,
-    ControlRecord, DecodeOptions, HeaderSet, RecordBatch, TimestampType, BATCH_OVERHEAD,
+    decode_batches, restamp_producer, stamp_append, BatchHeader, ControlRecord, DecodeOptions,
+    RecordBatch, TimestampType, BATCH_OVERHEAD,
 };
+pub use builder::{BatchBuilder, BatchParams, HeaderSet, SHARE_VALUES_FROM};
 pub use compression::{Compression, CompressionError};
+pub use encoded::EncodedBatch;
 pub use headers::{Headers, HeadersIter};
 
 use bytes::Bytes;

@@ -17,6 +17,9 @@ pub fn varint_len(value: i32) -> usize {
 #[inline]
 pub fn varlong_len(value: i64) -> usize {
     let z = ((value << 1) ^ (value >> 63)) as u64;
+    if z < 0x80 {
+        return 1;
+    }
     // 1 byte per 7 bits, at least one byte.
     let bits = 64 - (z | 1).leading_zeros() as usize;
     bits.div_ceil(7)
@@ -37,6 +40,21 @@ pub fn put_varlong(out: &mut Vec<u8>, value: i64) {
         z >>= 7;
     }
     out.push(z as u8);
+}
+
+/// Writes `value` as a zig-zag varint at the start of `out` (room for five
+/// bytes); returns the bytes written.
+#[inline]
+pub fn write_varint_into(out: &mut [u8; 5], value: i32) -> usize {
+    let mut z = ((value << 1) ^ (value >> 31)) as u32;
+    let mut n = 0;
+    while z >= 0x80 {
+        out[n] = (z as u8) | 0x80;
+        z >>= 7;
+        n += 1;
+    }
+    out[n] = z as u8;
+    n + 1
 }
 
 /// Reads a zig-zag varlong at `*pos`, advancing it. At most ten bytes.
