@@ -792,7 +792,9 @@ async fn requests_carry_the_configured_header() {
     let batch = produce::PartitionBatch {
         topic: "orders",
         partition: 3,
-        records: Bytes::from_static(b"not really a batch"),
+        records: std::sync::Arc::new(wire::record::EncodedBatch::from(Bytes::from_static(
+            b"not really a batch",
+        ))),
     };
     conn.send_without_response(&produce::request(0, 1000, [batch]))
         .await

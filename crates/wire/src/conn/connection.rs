@@ -15,6 +15,7 @@
 //! - <https://kafka.apache.org/protocol#protocol_network> (pipelining, ordering)
 
 use std::collections::HashMap;
+use std::io::IoSlice;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -31,8 +32,9 @@ use super::security::{SecurityProtocol, SecuritySettings};
 use super::{sasl, tls};
 use crate::error::{Error, ResponseError, Result};
 use crate::protocol::api::{api_versions, Api, ApiVersionTable};
-use crate::protocol::frame::{self, DEFAULT_MAX_FRAME};
+use crate::protocol::frame::{self, Frame, DEFAULT_MAX_FRAME};
 use crate::protocol::header::{decode_response, encode_request};
+use crate::protocol::ProtocolError;
 
 /// Settings of a broker connection.
 #[derive(Debug, Clone)]
@@ -112,7 +114,7 @@ impl State {
 #[derive(Debug)]
 struct Shared {
     state: Arc<State>,
-    writer: mpsc::Sender<Bytes>,
+    writer: mpsc::Sender<Frame>,
     next_correlation: AtomicI32,
     versions: OnceLock<ApiVersionTable>,
     client_id: Option<StrBytes>,
@@ -313,6 +315,44 @@ impl Connection {
     pub async fn send_without_response<R: Api>(&self, request: &R) -> Result<()> {
         let version = self.version::<R>()?;
         let (_, frame) = self.encode(request, version)?;
+        self.send_frame::<R>(frame).await
+    }
+
+    /// Sends a request of API `R` that the caller encodes itself into a
+    /// [`Frame`] (Produce, whose batches are referenced rather than copied),
+    /// and waits for its response; `extra` is added to the request timeout.
+    /// `encode` gets the correlation id, the client id and the negotiated
+    /// version.
+    pub async fn call_frame<R: Api>(
+        &self,
+        extra: Duration,
+        encode: impl FnOnce(i32, Option<&StrBytes>, i16) -> std::result::Result<Frame, ProtocolError>,
+    ) -> Result<R::Response> {
+        let version = self.version::<R>()?;
+        let correlation_id = self.next_correlation();
+        let frame = encode(correlation_id, self.shared.client_id.as_ref(), version)?;
+        self.exchange_frame::<R>(
+            correlation_id,
+            frame,
+            version,
+            self.shared.request_timeout + extra,
+        )
+        .await
+    }
+
+    /// Like [`Connection::call_frame`] for a request the broker will not
+    /// answer (Produce with `acks=0`).
+    pub async fn send_frame_without_response<R: Api>(
+        &self,
+        encode: impl FnOnce(i32, Option<&StrBytes>, i16) -> std::result::Result<Frame, ProtocolError>,
+    ) -> Result<()> {
+        let version = self.version::<R>()?;
+        let correlation_id = self.next_correlation();
+        let frame = encode(correlation_id, self.shared.client_id.as_ref(), version)?;
+        self.send_frame::<R>(frame).await
+    }
+
+    async fn send_frame<R: Api>(&self, frame: Frame) -> Result<()> {
         let state = &self.shared.state;
         if let Some(reason) = &state.lock().closed {
             return Err(state.closed_error(reason));
@@ -331,14 +371,17 @@ impl Connection {
         }
     }
 
-    fn encode<R: Api>(&self, request: &R, version: i16) -> Result<(i32, Bytes)> {
-        let correlation_id = self
-            .shared
+    fn next_correlation(&self) -> i32 {
+        self.shared
             .next_correlation
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
                 Some(if c == i32::MAX { 1 } else { c + 1 })
             })
-            .unwrap_or(1);
+            .unwrap_or(1)
+    }
+
+    fn encode<R: Api>(&self, request: &R, version: i16) -> Result<(i32, Frame)> {
+        let correlation_id = self.next_correlation();
         let mut buf = BytesMut::with_capacity(64);
         encode_request(
             &mut buf,
@@ -347,7 +390,7 @@ impl Connection {
             version,
             request,
         )?;
-        Ok((correlation_id, buf.freeze()))
+        Ok((correlation_id, Frame::from(buf.freeze())))
     }
 
     async fn exchange<R: Api>(
@@ -357,6 +400,17 @@ impl Connection {
         timeout: Duration,
     ) -> Result<R::Response> {
         let (correlation_id, frame) = self.encode(request, version)?;
+        self.exchange_frame::<R>(correlation_id, frame, version, timeout)
+            .await
+    }
+
+    async fn exchange_frame<R: Api>(
+        &self,
+        correlation_id: i32,
+        frame: Frame,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<R::Response> {
         let state = &*self.shared.state;
         let (tx, rx) = oneshot::channel();
         {
@@ -451,15 +505,15 @@ async fn read_frames<R: AsyncRead + Unpin>(mut read: R, state: &State, max_frame
 
 async fn write_loop<W: AsyncWrite + Unpin>(
     write: W,
-    mut frames: mpsc::Receiver<Bytes>,
+    mut frames: mpsc::Receiver<Frame>,
     state: Arc<State>,
 ) {
     let mut write = BufWriter::with_capacity(64 * 1024, write);
     while let Some(frame) = frames.recv().await {
-        let mut result = write.write_all(&frame).await;
+        let mut result = write_frame(&mut write, &frame).await;
         while result.is_ok() {
             match frames.try_recv() {
-                Ok(frame) => result = write.write_all(&frame).await,
+                Ok(frame) => result = write_frame(&mut write, &frame).await,
                 Err(_) => break,
             }
         }
@@ -469,6 +523,38 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         if let Err(e) = result {
             state.poison(format!("write failed: {e}"));
             return;
+        }
+    }
+}
+
+/// Most pieces handed to one vectored write (Linux's `IOV_MAX` is 1024).
+const MAX_PIECES_PER_WRITE: usize = 1024;
+
+/// Writes a frame: a contiguous one as it is, one in pieces with vectored
+/// writes (small pieces are gathered in the writer's buffer, large ones go
+/// straight to the socket).
+async fn write_frame<W: AsyncWrite + Unpin>(
+    write: &mut BufWriter<W>,
+    frame: &Frame,
+) -> std::io::Result<()> {
+    if let Some(bytes) = frame.as_contiguous() {
+        return write.write_all(bytes).await;
+    }
+    let mut pieces = frame.pieces();
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_PIECES_PER_WRITE);
+    loop {
+        slices.clear();
+        slices.extend(pieces.by_ref().take(MAX_PIECES_PER_WRITE).map(IoSlice::new));
+        if slices.is_empty() {
+            return Ok(());
+        }
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let n = write.write_vectored(rest).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            IoSlice::advance_slices(&mut rest, n);
         }
     }
 }

@@ -6,13 +6,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use bytes::Bytes;
 use tokio::sync::{Notify, Semaphore};
 
 use super::{BatchAck, BatchOutcome, DeliveryFuture, ProducerConfig, ProducerRecord};
 use crate::cluster::{Client, TopicMetadata};
 use crate::error::{Error, Result};
-use crate::record::BatchBuilder;
+use crate::record::{BatchBuilder, Compression, EncodedBatch};
 
 /// A topic-partition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -42,7 +41,7 @@ impl ProducerIdentity {
 #[derive(Debug)]
 pub(super) struct PendingBatch {
     pub(super) builder: Option<BatchBuilder>,
-    pub(super) encoded: Option<Bytes>,
+    pub(super) encoded: Option<Arc<EncodedBatch>>,
     /// Producer identity and base sequence the encoded bytes carry.
     pub(super) stamp: Option<(ProducerIdentity, i32)>,
     pub(super) outcome: Arc<BatchOutcome>,
@@ -169,7 +168,7 @@ impl Shared {
     /// Appends a record to its partition's open batch.
     pub(super) fn append(
         &self,
-        record: &ProducerRecord,
+        record: ProducerRecord,
         partition: i32,
         timestamp: i64,
         size: usize,
@@ -197,9 +196,7 @@ impl Shared {
         let open = queue.open.get_or_insert_with(|| {
             q.unfinished += 1;
             PendingBatch {
-                builder: Some(BatchBuilder::with_capacity(
-                    config.batch_size.min(1024 * 1024),
-                )),
+                builder: Some(BatchBuilder::with_capacity(builder_capacity(config))),
                 encoded: None,
                 stamp: None,
                 outcome: Arc::new(BatchOutcome::default()),
@@ -212,12 +209,23 @@ impl Shared {
             }
         });
         let builder = open.builder.get_or_insert_with(BatchBuilder::default);
-        let offset_delta = builder.append(
-            timestamp,
-            record.key.as_deref(),
-            record.value.as_deref(),
-            &record.headers,
-        );
+        // An uncompressed batch references the values (no copy until the
+        // socket); a compressed one copies them, to compress them at once.
+        let offset_delta = if config.compression == Compression::None {
+            builder.append_shared(
+                timestamp,
+                record.key.as_deref(),
+                record.value,
+                &record.headers,
+            )
+        } else {
+            builder.append(
+                timestamp,
+                record.key.as_deref(),
+                record.value.as_deref(),
+                &record.headers,
+            )
+        };
         open.records += 1;
         open.bytes += size;
         let future = DeliveryFuture {
@@ -311,15 +319,12 @@ impl Shared {
             };
             if batch.stamp.is_some() && batch.stamp != Some((q.identity, sequence)) {
                 batch.stamp = Some((q.identity, sequence));
-                if let Some(encoded) = batch.encoded.take() {
-                    let mut bytes = encoded.to_vec();
-                    crate::record::restamp_producer(
-                        &mut bytes,
+                if let Some(encoded) = batch.encoded.as_mut() {
+                    Arc::make_mut(encoded).restamp_producer(
                         q.identity.id,
                         q.identity.epoch,
                         sequence,
                     );
-                    batch.encoded = Some(Bytes::from(bytes));
                 }
             } else {
                 batch.stamp = Some((q.identity, sequence));
@@ -453,6 +458,17 @@ impl Shared {
         }
         let mut q = self.lock();
         q.flushing = q.flushing.saturating_sub(1);
+    }
+}
+
+/// The buffer a new batch starts with: room for the whole batch when its
+/// values are copied into it (compressed batches), else for the fields
+/// around the values it references (it grows if needed).
+fn builder_capacity(config: &ProducerConfig) -> usize {
+    if config.compression == Compression::None {
+        (config.batch_size / 16).clamp(1024, 64 * 1024)
+    } else {
+        config.batch_size.min(1024 * 1024)
     }
 }
 

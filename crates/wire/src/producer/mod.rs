@@ -330,7 +330,7 @@ impl Producer {
             (None, None) => shared.sticky_partition(&topic),
         };
         shared.reserve_memory(size).await?;
-        Ok(shared.append(&record, partition, timestamp, size))
+        Ok(shared.append(record, partition, timestamp, size))
     }
 
     /// Sends everything queued now, without waiting for `linger.ms`, and

@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use kafka_protocol::messages::{InitProducerIdRequest, ProduceResponse};
+use kafka_protocol::messages::{InitProducerIdRequest, ProduceRequest, ProduceResponse};
+use kafka_protocol::protocol::StrBytes;
 use tokio::sync::Semaphore;
 
 use super::accumulator::{Drained, ProducerIdentity, Shared};
@@ -112,8 +113,8 @@ async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
                 base_sequence: sequence,
                 transactional: false,
             };
-            match builder.finish(&params) {
-                Ok(bytes) => d.batch.encoded = Some(bytes),
+            match builder.build(&params) {
+                Ok(batch) => d.batch.encoded = Some(Arc::new(batch)),
                 Err(e) => {
                     shared.complete(d, Err(Arc::new(e.into())));
                     continue;
@@ -184,21 +185,29 @@ fn split_by_size(batches: Vec<Drained>, max: usize) -> Vec<Vec<Drained>> {
 async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
     let config = &shared.config;
     let timeout_ms = config.request_timeout.as_millis().min(i32::MAX as u128) as i32;
-    let request = produce::request(
-        config.acks.as_i16(),
-        timeout_ms,
-        batches.iter().map(|d| produce::PartitionBatch {
-            topic: &d.tp.topic,
-            partition: d.tp.partition,
-            records: d.batch.encoded.clone().unwrap_or_default(),
-        }),
-    );
+    let acks = config.acks.as_i16();
+    let parts: Vec<produce::PartitionBatch<'_>> = batches
+        .iter()
+        .filter_map(|d| {
+            Some(produce::PartitionBatch {
+                topic: &d.tp.topic,
+                partition: d.tp.partition,
+                records: d.batch.encoded.clone()?,
+            })
+        })
+        .collect();
+    let encode = |correlation_id, client_id: Option<&StrBytes>, version| {
+        produce::encode_frame(correlation_id, client_id, version, acks, timeout_ms, &parts)
+    };
     let conn = match shared.client.broker(leader).await {
         Ok(conn) => conn,
         Err(e) => return retry_all(shared, batches, e),
     };
     if config.acks == Acks::None {
-        match conn.send_without_response(&request).await {
+        match conn
+            .send_frame_without_response::<ProduceRequest>(encode)
+            .await
+        {
             Ok(()) => {
                 for d in batches {
                     shared.complete(
@@ -215,7 +224,7 @@ async fn send_request(shared: &Shared, leader: i32, batches: Vec<Drained>) {
         return;
     }
     let response = conn
-        .call_with_timeout(&request, config.request_timeout)
+        .call_frame::<ProduceRequest>(config.request_timeout, encode)
         .await;
     match response {
         Ok(response) => handle_response(shared, batches, response),

@@ -6,9 +6,12 @@
 //! # References
 //! - <https://kafka.apache.org/protocol#protocol_common>
 
+use std::sync::Arc;
+
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::ProtocolError;
+use crate::record::EncodedBatch;
 
 /// Bytes taken by the length prefix.
 pub const LENGTH_PREFIX: usize = 4;
@@ -54,6 +57,81 @@ pub fn correlation_id(frame: &[u8]) -> Result<i32, ProtocolError> {
     match frame.get(..4) {
         Some(b) => Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]])),
         None => Err(ProtocolError::ShortResponse(frame.len())),
+    }
+}
+
+/// An outgoing request frame, length prefix included: the request's own
+/// bytes, with the record batches it carries (Produce) referenced in their
+/// places instead of copied in. Its pieces, in order, are the frame; the
+/// connection writes them with vectored writes.
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    /// Everything but the batches.
+    head: Bytes,
+    /// Batches, each with the position in `head` it follows.
+    batches: Vec<(usize, Arc<EncodedBatch>)>,
+}
+
+impl Frame {
+    /// A frame with batches placed after the given positions of `head`
+    /// (in increasing order).
+    pub fn with_batches(head: Bytes, batches: Vec<(usize, Arc<EncodedBatch>)>) -> Self {
+        debug_assert!(batches.windows(2).all(|w| w[0].0 <= w[1].0));
+        debug_assert!(batches.last().is_none_or(|(at, _)| *at <= head.len()));
+        Frame { head, batches }
+    }
+
+    /// Total length in bytes, length prefix included.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.batches.iter().map(|(_, b)| b.len()).sum::<usize>()
+    }
+
+    /// Whether the frame has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frame in one piece, if it has no referenced batches.
+    pub fn as_contiguous(&self) -> Option<&[u8]> {
+        self.batches.is_empty().then_some(&self.head[..])
+    }
+
+    /// The pieces in order; empty ones are skipped.
+    pub fn pieces(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut pos = 0;
+        self.batches
+            .iter()
+            .flat_map(move |(at, batch)| {
+                let head = &self.head[pos..*at];
+                pos = *at;
+                std::iter::once(head).chain(batch.pieces())
+            })
+            .chain(std::iter::once_with(move || {
+                let last = self.batches.last().map_or(0, |(at, _)| *at);
+                &self.head[last..]
+            }))
+            .filter(|p| !p.is_empty())
+    }
+
+    /// The frame copied into one buffer.
+    pub fn to_bytes(&self) -> Bytes {
+        if let Some(bytes) = self.as_contiguous() {
+            return self.head.slice(..bytes.len());
+        }
+        let mut out = Vec::with_capacity(self.len());
+        for piece in self.pieces() {
+            out.extend_from_slice(piece);
+        }
+        Bytes::from(out)
+    }
+}
+
+impl From<Bytes> for Frame {
+    fn from(head: Bytes) -> Self {
+        Frame {
+            head,
+            batches: Vec::new(),
+        }
     }
 }
 

@@ -20,25 +20,40 @@ pub fn encode_request<R: Api>(
     version: i16,
     request: &R,
 ) -> Result<(), ProtocolError> {
-    let encode_err = |e: CodecError| ProtocolError::Encode {
-        api: R::NAME,
-        version,
-        message: e.to_string(),
-    };
     let start = buf.len();
-    buf.put_i32(0);
-    let header = RequestHeader::default()
-        .with_request_api_key(R::KEY)
-        .with_request_api_version(version)
-        .with_correlation_id(correlation_id)
-        .with_client_id(client_id.cloned());
-    header
-        .encode(buf, R::header_version(version))
-        .map_err(encode_err)?;
-    request.encode(buf, version).map_err(encode_err)?;
+    encode_request_header::<R>(buf, correlation_id, client_id, version)?;
+    request
+        .encode(buf, version)
+        .map_err(|e| encode_error::<R>(version, e))?;
     let size = (buf.len() - start - 4) as i32;
     buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
     Ok(())
+}
+
+/// Appends a placeholder length prefix (zero) and the request header of API
+/// `R` at `version`; the caller writes the body and then the length.
+pub fn encode_request_header<R: Api>(
+    buf: &mut BytesMut,
+    correlation_id: i32,
+    client_id: Option<&StrBytes>,
+    version: i16,
+) -> Result<(), ProtocolError> {
+    buf.put_i32(0);
+    RequestHeader::default()
+        .with_request_api_key(R::KEY)
+        .with_request_api_version(version)
+        .with_correlation_id(correlation_id)
+        .with_client_id(client_id.cloned())
+        .encode(buf, R::header_version(version))
+        .map_err(|e| encode_error::<R>(version, e))
+}
+
+fn encode_error<R: Api>(version: i16, e: CodecError) -> ProtocolError {
+    ProtocolError::Encode {
+        api: R::NAME,
+        version,
+        message: e.to_string(),
+    }
 }
 
 /// Decodes a response frame (without its length prefix) of API `R` at `version`.
