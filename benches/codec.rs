@@ -170,7 +170,7 @@ fn codec(c: &mut Criterion) {
             b.iter_batched(
                 || case.values(),
                 |values| case.encode_wire(values),
-                BatchSize::SmallInput,
+                BatchSize::PerIteration,
             )
         });
         group.bench_function("kafka-protocol", |b| {

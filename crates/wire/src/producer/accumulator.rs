@@ -196,7 +196,9 @@ impl Shared {
         let open = queue.open.get_or_insert_with(|| {
             q.unfinished += 1;
             PendingBatch {
-                builder: Some(BatchBuilder::with_capacity(builder_capacity(config))),
+                builder: Some(BatchBuilder::with_capacity(
+                    config.batch_size.min(1024 * 1024),
+                )),
                 encoded: None,
                 stamp: None,
                 outcome: Arc::new(BatchOutcome::default()),
@@ -458,17 +460,6 @@ impl Shared {
         }
         let mut q = self.lock();
         q.flushing = q.flushing.saturating_sub(1);
-    }
-}
-
-/// The buffer a new batch starts with: room for the whole batch when its
-/// values are copied into it (compressed batches), else for the fields
-/// around the values it references (it grows if needed).
-fn builder_capacity(config: &ProducerConfig) -> usize {
-    if config.compression == Compression::None {
-        (config.batch_size / 16).clamp(1024, 64 * 1024)
-    } else {
-        config.batch_size.min(1024 * 1024)
     }
 }
 

@@ -159,7 +159,7 @@ mod tests {
     fn batch(values: usize, seed: u8) -> Arc<EncodedBatch> {
         let mut b = BatchBuilder::default();
         for i in 0..values {
-            let value: Bytes = (0..700 + i).map(|j| (j as u8) ^ seed).collect();
+            let value: Bytes = (0..5000 + i).map(|j| (j as u8) ^ seed).collect();
             b.append_shared(
                 1_000 + i as i64,
                 Some(b"key"),
