@@ -17,10 +17,14 @@
 //! records from the bytes of both encoders, and that the two uncompressed
 //! encodings are byte-identical.
 //!
-//! `crc32c/<size>`: `crc32c::crc32c` over 1 KiB, 64 KiB and 1 MiB.
+//! `crc32c/<size>`: `crc32c::crc32c` over 1 KiB, 4 KiB, 64 KiB and 1 MiB.
 //!
 //! Run with `cargo bench -p kafka-gateway-benches --bench codec`, or
 //! `scripts/bench.sh` for a table of ratios. See `docs/performance.md`.
+//!
+//! With `CODEC_BENCH_VALUE_LEN=<bytes>` the batch holds values of that length
+//! instead (as many records as keep it near 1 MiB), e.g. to see values large
+//! enough for `append_shared` to reference.
 //!
 //! With `CODEC_BENCH_REPEAT=<op>/<codec>/<library>:<n>` (for example
 //! `encode/zstd/wire:100`) the binary instead sets up that one case, runs it
@@ -34,7 +38,8 @@ use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use kafka_gateway_benches::{
     append_all, builder_capacity, check_decoders_agree, encode_wire, kp_compression, owned_values,
-    to_kafka_protocol, uncompressed_batch_len, workload, InputRecord, SplitMix64,
+    to_kafka_protocol, uncompressed_batch_len, workload, workload_with, InputRecord, SplitMix64,
+    RECORD_COUNT, VALUE_LEN,
 };
 use kafka_protocol::records::{
     Record as KpRecord, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, RecordSet,
@@ -54,7 +59,15 @@ struct Workload {
 
 impl Workload {
     fn new() -> Self {
-        let input = workload();
+        // CODEC_BENCH_VALUE_LEN=<bytes>: values of that length instead, as
+        // many records as keep the batch near 1 MiB.
+        let input = match std::env::var("CODEC_BENCH_VALUE_LEN") {
+            Ok(len) => {
+                let len: usize = len.parse().expect("CODEC_BENCH_VALUE_LEN: a byte count");
+                workload_with((RECORD_COUNT * VALUE_LEN / len.max(1)).max(1), len)
+            }
+            Err(_) => workload(),
+        };
         let kp_records = to_kafka_protocol(&input);
         let raw_len = uncompressed_batch_len(&input);
         Workload {
@@ -190,7 +203,12 @@ fn codec(c: &mut Criterion) {
 fn crc(c: &mut Criterion) {
     let mut rng = SplitMix64::new(1);
     let mut group = c.benchmark_group("crc32c");
-    for (name, len) in [("1KiB", 1 << 10), ("64KiB", 64 << 10), ("1MiB", 1 << 20)] {
+    for (name, len) in [
+        ("1KiB", 1 << 10),
+        ("4KiB", 4 << 10),
+        ("64KiB", 64 << 10),
+        ("1MiB", 1 << 20),
+    ] {
         let mut data = vec![0u8; len];
         rng.fill(&mut data);
         group.throughput(Throughput::Bytes(len as u64));

@@ -132,12 +132,17 @@ pub fn semi_compressible(rng: &mut SplitMix64, len: usize) -> Vec<u8> {
 
 /// The benchmark workload: [`RECORD_COUNT`] records built from [`SEED`].
 pub fn workload() -> Vec<InputRecord> {
+    workload_with(RECORD_COUNT, VALUE_LEN)
+}
+
+/// The workload with `count` records of `value_len`-byte values.
+pub fn workload_with(count: usize, value_len: usize) -> Vec<InputRecord> {
     let mut rng = SplitMix64::new(SEED);
-    (0..RECORD_COUNT)
+    (0..count)
         .map(|i| {
             let key = format!("user-{:011}", rng.below(100_000_000_000));
             debug_assert_eq!(key.len(), KEY_LEN);
-            let value = semi_compressible(&mut rng, VALUE_LEN);
+            let value = semi_compressible(&mut rng, value_len);
             let mut headers = vec![Header::new(
                 "trace-id",
                 Some(format!("{:016x}", rng.next_u64()).into_bytes()),

@@ -190,7 +190,7 @@ if sizes:
             print(f"| {codec} | {raw:,} | {w:,} ({raw / w:.2f}:1) | {k:,} ({raw / k:.2f}:1) |")
 
 crc_rows = []
-for size in ["1KiB", "64KiB", "1MiB"]:
+for size in ["1KiB", "4KiB", "64KiB", "1MiB"]:
     r = load("crc32c", size)
     if r:
         gib = r["bytes"] / (r["ns"] / 1e9) / 2**30

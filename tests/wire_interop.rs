@@ -62,6 +62,13 @@ fn sample_records(n: usize) -> Vec<Record> {
             value: match i % 7 {
                 0 => None,
                 1 => Some(Bytes::new()),
+                // Long enough for an uncompressed batch to reference the
+                // value instead of copying it.
+                2 => Some(
+                    (0..wire::record::SHARE_VALUES_FROM + 97 * i)
+                        .map(|j| (j * 31 + i) as u8)
+                        .collect(),
+                ),
                 _ => Some(Bytes::from(format!("value {i} ").repeat(1 + i % 13))),
             },
             headers: match i % 3 {

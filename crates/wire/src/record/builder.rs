@@ -20,7 +20,9 @@ use super::{Compression, HeaderRef, Headers, RecordError, BATCH_OVERHEAD};
 /// rather than copied. Below it, copying costs less than the extra pieces a
 /// referenced value adds to the batch, to its CRC and to the vectored write:
 /// with 1 KiB values, referencing them measured no faster than copying
-/// (docs/performance.md).
+/// (docs/performance.md), and long pieces keep the CRC, computed piece by
+/// piece, near its speed over one buffer (17 to 18 GiB/s over 4 KiB pieces
+/// against 21 to 22 GiB/s over 1 MiB).
 pub const SHARE_VALUES_FROM: usize = 4096;
 
 /// Builds one record batch. See the [module documentation](self).

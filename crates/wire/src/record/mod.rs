@@ -11,7 +11,6 @@
 mod batch;
 mod builder;
 pub mod compression;
-mod crc;
 mod encoded;
 mod headers;
 pub mod varint;
