@@ -111,6 +111,24 @@ fn create_and_errors(env: &Backend) {
         None,
     )
     .assert_error(404, 40403);
+    // A body must be a JSON object: an array (which a derived reader would
+    // take field by field) is a 400.
+    for (resource, body) in [
+        ("subscription", json!([["a-topic"]])),
+        (
+            "assignments",
+            json!([[{"topic": "a-topic", "partition": 0}]]),
+        ),
+        ("offsets", json!([[]])),
+        ("positions", json!([[]])),
+    ] {
+        gw.post(
+            &format!("{}/{resource}", instance_path(&group, &name)),
+            V2,
+            &body,
+        )
+        .assert_error(400, 400);
+    }
     assert_eq!(gw.delete(&instance_path(&group, &name)).status, 204);
 }
 

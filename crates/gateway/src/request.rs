@@ -147,13 +147,18 @@ impl Request {
         self.body.take()
     }
 
-    /// The body parsed as JSON into `T`; an empty body is `None`.
+    /// The body, a JSON object, parsed into `T`; an empty body is `None`.
+    /// Any other JSON value is a 400 (serde would read an array into the
+    /// fields of `T` in order).
     pub async fn json_opt<T: DeserializeOwned>(&mut self) -> ApiResult<Option<T>> {
         let body = self.body().await?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => Ok(None),
+            Some(b'{') => parse_json(&body).map(Some),
+            Some(_) => Err(ApiError::bad_request(
+                "Invalid request body: expected a JSON object.",
+            )),
         }
-        parse_json(&body).map(Some)
     }
 
     /// The body parsed as JSON into `T`; an empty body is 422.
@@ -234,6 +239,33 @@ mod tests {
         assert_eq!(percent_decode("a+b", false).unwrap(), "a+b");
         assert!(percent_decode("%zz", false).is_err());
         assert!(percent_decode("%ff", false).is_err());
+    }
+
+    fn with_body(body: &'static str) -> Request {
+        let (parts, ()) = http::Request::post("/consumers/g")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let body = RequestBody::Full(Bytes::from_static(body.as_bytes()));
+        Request::new(parts, body, 1024, "http", None, "localhost").unwrap()
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Topics {
+        topics: Vec<String>,
+    }
+
+    #[tokio::test]
+    async fn a_body_must_be_a_json_object() {
+        let parsed: Topics = with_body(r#" {"topics": ["a"]}"#).json().await.unwrap();
+        assert_eq!(parsed.topics, ["a"]);
+        for body in [r#"[["a"]]"#, r#""a""#, "5", "null"] {
+            let err = with_body(body).json::<Topics>().await.unwrap_err();
+            assert_eq!(err.status, http::StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(err.error_code, 400, "{body}");
+        }
+        let none: Option<Topics> = with_body("  \n").json_opt().await.unwrap();
+        assert!(none.is_none());
     }
 
     #[test]
