@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod consumers;
+pub mod databases;
 pub mod dev;
 pub mod endpoints;
 pub mod error;

@@ -1,5 +1,5 @@
 //! Method + path → handler: `/` and the v2 resources, `/v3/...` and
-//! `/kafka/v3/...`.
+//! `/kafka/v3/...`, and the managed-cloud topic API under `/v2/databases`.
 
 use http::StatusCode;
 
@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::negotiate::V2_JSON;
 use crate::request::Request;
 use crate::response::{self, Response};
-use crate::{v2, v3};
+use crate::{databases, v2, v3};
 
 /// Serves one request.
 pub async fn dispatch(gateway: &Gateway, request: Request) -> Response {
@@ -27,6 +27,9 @@ pub async fn dispatch(gateway: &Gateway, request: Request) -> Response {
             v2::dispatch(gateway, request).await
         }
         Some("v3") if config.api_v3_enable => v3::dispatch(gateway, request, 1).await,
+        Some("v2") if request.segments.get(1).is_some_and(|s| s == "databases") => {
+            databases::dispatch(gateway, request).await
+        }
         Some("kafka")
             if config.api_v3_enable && request.segments.get(1).is_some_and(|s| s == "v3") =>
         {
