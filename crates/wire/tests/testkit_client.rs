@@ -679,3 +679,49 @@ fn a_background_cluster_serves_synchronous_callers() {
     assert_eq!(err.code(), Some(ResponseError::TopicAlreadyExists));
     drop(cluster);
 }
+
+/// `Client::fresh_topic` asks for the one topic each time: it sees partitions
+/// added and a topic deleted by another client, and never creates a topic,
+/// even when the client may auto-create topics.
+#[tokio::test]
+async fn fresh_topic_reports_the_cluster_now_and_creates_nothing() {
+    bounded(async {
+        let cluster = cluster().await;
+        let mut config = client_config(&cluster);
+        config.allow_auto_create_topics = true;
+        let client = Client::connect(config).await.expect("client connects");
+        let other = wire::Admin::new(self::client(&cluster).await);
+        other
+            .create_topic(
+                &wire::admin::NewTopic::new("fresh").with_partitions(2),
+                false,
+            )
+            .await
+            .expect("create");
+        assert_eq!(client.topic("fresh").await.unwrap().partitions.len(), 2);
+        other
+            .create_partitions("fresh", 5, None, false)
+            .await
+            .expect("add partitions");
+        // The cache still has two; the fresh look-up sees five, and the
+        // cache is updated with it.
+        assert_eq!(client.cached_metadata().topics["fresh"].partitions.len(), 2);
+        assert_eq!(
+            client.fresh_topic("fresh").await.unwrap().partitions.len(),
+            5
+        );
+        assert_eq!(client.cached_metadata().topics["fresh"].partitions.len(), 5);
+        other.delete_topic("fresh").await.expect("delete");
+        let gone = client.fresh_topic("fresh").await.unwrap_err();
+        assert!(
+            matches!(gone, Error::UnknownTopic(ref t) if t == "fresh"),
+            "{gone}"
+        );
+        assert!(!client.cached_metadata().topics.contains_key("fresh"));
+        let never = client.fresh_topic("never-created").await.unwrap_err();
+        assert!(matches!(never, Error::UnknownTopic(_)), "{never}");
+        let listed = client.refresh_metadata().await.unwrap();
+        assert!(!listed.topics.contains_key("never-created"));
+    })
+    .await
+}

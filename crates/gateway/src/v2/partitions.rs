@@ -1,8 +1,10 @@
 //! v2 partitions: list, get one, and its offsets.
 
+use std::sync::Arc;
+
 use http::StatusCode;
 use serde_json::{json, Value};
-use wire::cluster::PartitionMetadata;
+use wire::cluster::{PartitionMetadata, TopicMetadata};
 use wire::protocol::api::fetch::IsolationLevel;
 use wire::protocol::api::list_offsets::OffsetSpec;
 
@@ -37,11 +39,7 @@ pub fn partition_json(p: &PartitionMetadata) -> Value {
 
 /// `GET /topics/{topic}/partitions`.
 pub async fn list(gateway: &Gateway, topic: &str, content_type: &str) -> ApiResult<Response> {
-    let metadata = gateway.client().await?.refresh_metadata().await?;
-    let t = metadata
-        .topics
-        .get(topic)
-        .ok_or_else(|| ApiError::topic_not_found(topic))?;
+    let t = topic_metadata(gateway, topic).await?;
     let body: Vec<Value> = t.partitions.iter().map(partition_json).collect();
     Ok(response::json(StatusCode::OK, content_type, &json!(body)))
 }
@@ -53,11 +51,7 @@ pub async fn get(
     partition: i32,
     content_type: &str,
 ) -> ApiResult<Response> {
-    let metadata = gateway.client().await?.refresh_metadata().await?;
-    let t = metadata
-        .topics
-        .get(topic)
-        .ok_or_else(|| ApiError::topic_not_found(topic))?;
+    let t = topic_metadata(gateway, topic).await?;
     let p = t
         .partition(partition)
         .ok_or_else(|| ApiError::partition_not_found(topic, partition))?;
@@ -91,4 +85,13 @@ pub async fn offsets(
         "end_offset": end.offset,
     });
     Ok(response::json(StatusCode::OK, content_type, &body))
+}
+
+/// The topic's current metadata (404 / 40401 when unknown).
+async fn topic_metadata(gateway: &Gateway, topic: &str) -> ApiResult<Arc<TopicMetadata>> {
+    match gateway.client().await?.fresh_topic(topic).await {
+        Ok(t) => Ok(t),
+        Err(wire::Error::UnknownTopic(_)) => Err(ApiError::topic_not_found(topic)),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -24,10 +24,10 @@ pub async fn list(gateway: &Gateway, content_type: &str) -> ApiResult<Response> 
 
 /// `GET /topics/{topic}`: name, configuration overrides and partitions.
 pub async fn get(gateway: &Gateway, topic: &str, content_type: &str) -> ApiResult<Response> {
-    let client = gateway.client().await?;
-    let metadata = client.refresh_metadata().await?;
-    let Some(t) = metadata.topics.get(topic) else {
-        return Err(ApiError::topic_not_found(topic));
+    let t = match gateway.client().await?.fresh_topic(topic).await {
+        Ok(t) => t,
+        Err(wire::Error::UnknownTopic(_)) => return Err(ApiError::topic_not_found(topic)),
+        Err(e) => return Err(e.into()),
     };
     let configs = gateway.topic_config_overrides(topic).await?;
     let body = json!({

@@ -47,12 +47,11 @@ pub fn partition_not_found() -> ApiError {
 
 /// The current metadata of `topic` (404 / 40403 when unknown).
 pub async fn topic(ctx: &Context<'_>, topic: &str) -> ApiResult<Arc<TopicMetadata>> {
-    let metadata = ctx.gateway.client().await?.refresh_metadata().await?;
-    metadata
-        .topics
-        .get(topic)
-        .cloned()
-        .ok_or_else(|| v3_topic_not_found(topic))
+    match ctx.gateway.client().await?.fresh_topic(topic).await {
+        Ok(t) => Ok(t),
+        Err(wire::Error::UnknownTopic(_)) => Err(v3_topic_not_found(topic)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET .../topics/{topic_name}/partitions`.

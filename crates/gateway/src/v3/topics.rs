@@ -72,12 +72,8 @@ pub async fn list(ctx: &Context<'_>) -> ApiResult<Response> {
 
 /// `GET /clusters/{cluster_id}/topics/{topic_name}`.
 pub async fn get(ctx: &Context<'_>, topic: &str) -> ApiResult<Response> {
-    let metadata = ctx.gateway.client().await?.refresh_metadata().await?;
-    let t = metadata
-        .topics
-        .get(topic)
-        .ok_or_else(|| v3_topic_not_found(topic))?;
-    ok(&topic_json(ctx, t))
+    let t = crate::v3::partitions::topic(ctx, topic).await?;
+    ok(&topic_json(ctx, &t))
 }
 
 /// 404 / 40403 for an unknown topic, as v3 answers.

@@ -195,10 +195,20 @@ impl Client {
         if let Some(t) = current.topics.get(name) {
             return Ok(t.clone());
         }
-        let request = metadata_api::request(
-            Some(&[name.to_owned()]),
-            self.inner.config.allow_auto_create_topics,
-        );
+        self.look_up_topic(name, self.inner.config.allow_auto_create_topics)
+            .await
+    }
+
+    /// A topic's metadata as the cluster reports it now: one Metadata
+    /// request for this topic alone (which never creates it), merged into
+    /// the cache. Lighter than [`Client::refresh_metadata`] on a cluster with
+    /// many topics.
+    pub async fn fresh_topic(&self, name: &str) -> Result<Arc<TopicMetadata>> {
+        self.look_up_topic(name, false).await
+    }
+
+    async fn look_up_topic(&self, name: &str, auto_create: bool) -> Result<Arc<TopicMetadata>> {
+        let request = metadata_api::request(Some(&[name.to_owned()]), auto_create);
         let response = self.call_any(&request).await?;
         let _guard = self.inner.refresh.lock().await;
         let merged = ClusterMetadata::from_response(response, Some(&self.cached_metadata()));
