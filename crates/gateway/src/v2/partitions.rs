@@ -88,7 +88,10 @@ pub async fn offsets(
 }
 
 /// The topic's current metadata (404 / 40401 when unknown).
-async fn topic_metadata(gateway: &Gateway, topic: &str) -> ApiResult<Arc<TopicMetadata>> {
+pub(crate) async fn topic_metadata(
+    gateway: &Gateway,
+    topic: &str,
+) -> ApiResult<Arc<TopicMetadata>> {
     match gateway.client().await?.fresh_topic(topic).await {
         Ok(t) => Ok(t),
         Err(wire::Error::UnknownTopic(_)) => Err(ApiError::topic_not_found(topic)),

@@ -4,7 +4,7 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::app::Gateway;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::response::{self, Response};
 use crate::v2::partitions;
 
@@ -24,11 +24,7 @@ pub async fn list(gateway: &Gateway, content_type: &str) -> ApiResult<Response> 
 
 /// `GET /topics/{topic}`: name, configuration overrides and partitions.
 pub async fn get(gateway: &Gateway, topic: &str, content_type: &str) -> ApiResult<Response> {
-    let t = match gateway.client().await?.fresh_topic(topic).await {
-        Ok(t) => t,
-        Err(wire::Error::UnknownTopic(_)) => return Err(ApiError::topic_not_found(topic)),
-        Err(e) => return Err(e.into()),
-    };
+    let t = partitions::topic_metadata(gateway, topic).await?;
     let configs = gateway.topic_config_overrides(topic).await?;
     let body = json!({
         "name": t.name,

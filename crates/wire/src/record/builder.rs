@@ -307,13 +307,12 @@ impl BatchBuilder {
         compression: Compression,
     ) -> Result<EncodedBatch, RecordError> {
         header.record_count = self.count;
-        let total = match compression {
-            Compression::None => self.size(),
-            _ => 0,
-        };
-        check_size(total)?;
         match compression {
-            Compression::None => Ok(self.write_uncompressed(header, total)),
+            Compression::None => {
+                let total = self.size();
+                check_size(total)?;
+                Ok(self.write_uncompressed(header, total))
+            }
             codec => {
                 let mut out = Vec::with_capacity(BATCH_OVERHEAD + self.size() / 2);
                 out.resize(BATCH_OVERHEAD, 0);
