@@ -19,5 +19,6 @@ pub mod response;
 pub mod router;
 pub mod server;
 pub mod timestamp;
+pub mod tls;
 pub mod v2;
 pub mod v3;

@@ -1,5 +1,6 @@
-//! The HTTP server: hyper's HTTP/1.1 on every listener, one log line per
-//! request, and graceful shutdown.
+//! The HTTP server: hyper's HTTP/1.1 on every listener (over TLS on
+//! `https` listeners, see [`crate::tls`]), one log line per request, and
+//! graceful shutdown.
 //!
 //! Shutdown stops accepting connections, lets requests in flight finish
 //! (bounded by a grace period), then flushes the producer and closes the
@@ -15,9 +16,10 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use crate::app::Gateway;
 use crate::config::{Config, Scheme};
@@ -31,35 +33,46 @@ use crate::router;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Listeners bound to their addresses.
-#[derive(Debug)]
 pub struct Bound {
-    listeners: Vec<TcpListener>,
+    listeners: Vec<(TcpListener, Scheme)>,
+    /// The TLS acceptor of the `https` listeners, if there are any.
+    tls: Option<TlsAcceptor>,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("listeners", &self.listeners)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
 }
 
 impl Bound {
-    /// Binds every `listeners` entry of `config`.
+    /// Binds every `listeners` entry of `config`, after reading the TLS key
+    /// material when a listener is `https`.
     pub async fn bind(config: &Config) -> std::io::Result<Bound> {
+        let tls = match config.listeners.iter().any(|l| l.scheme == Scheme::Https) {
+            true => Some(crate::tls::acceptor(&config.listener_tls).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("https: {e}"))
+            })?),
+            false => None,
+        };
         let mut listeners = Vec::new();
         for listener in &config.listeners {
-            if listener.scheme == Scheme::Https {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    format!("listener {listener}: https listeners are not supported; use http"),
-                ));
-            }
             let bound = TcpListener::bind((listener.host.as_str(), listener.port))
                 .await
                 .map_err(|e| std::io::Error::new(e.kind(), format!("listener {listener}: {e}")))?;
-            listeners.push(bound);
+            listeners.push((bound, listener.scheme));
         }
-        Ok(Bound { listeners })
+        Ok(Bound { listeners, tls })
     }
 
     /// The bound addresses (with the actual port when 0 was asked for).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners
             .iter()
-            .filter_map(|l| l.local_addr().ok())
+            .filter_map(|(l, _)| l.local_addr().ok())
             .collect()
     }
 
@@ -70,7 +83,7 @@ impl Bound {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut accept_loops = Vec::new();
         let (conn_tx, mut conn_rx) = tokio::sync::mpsc::channel(64);
-        for listener in self.listeners {
+        for (listener, scheme) in self.listeners {
             let conn_tx = conn_tx.clone();
             let mut stop_rx = stop_rx.clone();
             accept_loops.push(tokio::spawn(async move {
@@ -79,7 +92,7 @@ impl Bound {
                         accepted = listener.accept() => match accepted {
                             Ok((stream, peer)) => {
                                 let _ = stream.set_nodelay(true);
-                                if conn_tx.send((stream, peer)).await.is_err() {
+                                if conn_tx.send((stream, peer, scheme)).await.is_err() {
                                     return;
                                 }
                             }
@@ -99,21 +112,23 @@ impl Bound {
         loop {
             tokio::select! {
                 next = conn_rx.recv() => {
-                    let Some((stream, _peer)) = next else { break };
+                    let Some((stream, peer, scheme)) = next else { break };
                     let gateway = gateway.clone();
-                    let service = service_fn(move |request| {
-                        let gateway = gateway.clone();
-                        async move { Ok::<_, Infallible>(handle(&gateway, request).await) }
-                    });
-                    let connection = http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service);
-                    let watched = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        if let Err(e) = watched.await {
-                            tracing::debug!("connection ended: {e}");
+                    let watcher = graceful.watcher();
+                    match (scheme, &self.tls) {
+                        (Scheme::Https, Some(tls)) => {
+                            let tls = tls.clone();
+                            tokio::spawn(async move {
+                                match crate::tls::handshake(&tls, stream).await {
+                                    Ok(stream) => serve_connection(stream, gateway, scheme, watcher).await,
+                                    Err(e) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                                }
+                            });
                         }
-                    });
+                        _ => {
+                            tokio::spawn(serve_connection(stream, gateway, Scheme::Http, watcher));
+                        }
+                    }
                 }
                 () = &mut shutdown => break,
             }
@@ -134,13 +149,35 @@ impl Bound {
     }
 }
 
-/// Serves one request and logs it.
-pub async fn handle(gateway: &Gateway, request: http::Request<Incoming>) -> Response {
+/// Serves HTTP/1.1 on one client connection until it closes (or shutdown
+/// closes it).
+async fn serve_connection<I>(io: I, gateway: Arc<Gateway>, scheme: Scheme, watcher: Watcher)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| {
+        let gateway = gateway.clone();
+        async move { Ok::<_, Infallible>(handle(&gateway, request, scheme).await) }
+    });
+    let connection = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!("connection ended: {e}");
+    }
+}
+
+/// Serves one request that came in over `scheme` and logs it.
+pub async fn handle(
+    gateway: &Gateway,
+    request: http::Request<Incoming>,
+    scheme: Scheme,
+) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
-    let response = match build_request(gateway, parts, RequestBody::Incoming(body)) {
+    let response = match build_request(gateway, parts, RequestBody::Incoming(body), scheme) {
         Ok(request) => router::dispatch(gateway, request).await,
         Err(e) => response::error(&e, V2_JSON),
     };
@@ -157,7 +194,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Incoming>) -> Resp
 /// Serves a request whose body is already in memory (tests, no socket).
 pub async fn handle_full(gateway: &Gateway, request: http::Request<bytes::Bytes>) -> Response {
     let (parts, body) = request.into_parts();
-    match build_request(gateway, parts, RequestBody::Full(body)) {
+    match build_request(gateway, parts, RequestBody::Full(body), Scheme::Http) {
         Ok(request) => router::dispatch(gateway, request).await,
         Err(e) => response::error(&e, V2_JSON),
     }
@@ -167,15 +204,13 @@ fn build_request(
     gateway: &Gateway,
     parts: http::request::Parts,
     body: RequestBody,
+    scheme: Scheme,
 ) -> Result<Request, ApiError> {
     let config = gateway.config();
-    let advertised = config.advertised_listeners.first().map(|l| {
-        let scheme = match l.scheme {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        };
-        format!("{scheme}://{}:{}", l.host, l.port)
-    });
+    let advertised = config
+        .advertised_listeners
+        .first()
+        .map(|l| format!("{}://{}:{}", l.scheme.as_str(), l.host, l.port));
     let default_host = config
         .listeners
         .first()
@@ -192,7 +227,7 @@ fn build_request(
         parts,
         body,
         config.request_body_max_bytes,
-        "http",
+        scheme.as_str(),
         advertised.as_deref(),
         &default_host,
     )

@@ -229,14 +229,18 @@ mod tests {
 
     #[test]
     fn mapping_round_trips_for_every_known_setting() {
-        for &property in super::super::KNOWN_SETTINGS.iter().chain(
-            [
-                "client.sasl.jaas.config",
-                "producer.max.in.flight.requests.per.connection",
-                "consumer.auto.offset.reset",
-            ]
-            .iter(),
-        ) {
+        for &property in super::super::KNOWN_SETTINGS
+            .iter()
+            .chain(super::super::tls::SETTINGS)
+            .chain(
+                [
+                    "client.sasl.jaas.config",
+                    "producer.max.in.flight.requests.per.connection",
+                    "consumer.auto.offset.reset",
+                ]
+                .iter(),
+            )
+        {
             let var = env_var_for_property(property);
             assert_eq!(
                 property_for_env_var(&var).as_deref(),

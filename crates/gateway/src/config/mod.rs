@@ -15,6 +15,7 @@
 mod cli;
 mod env;
 pub mod properties;
+mod tls;
 mod values;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 pub use cli::{parse_args, usage, Cli, Command};
 pub use env::{env_var_for_property, property_for_env_var, ENV_PREFIX};
+pub use tls::{ClientAuthentication, ListenerTls, TlsVersion};
 pub use values::{
     is_sensitive, redact, redact_url_credentials, BrokerAddress, Listener, Scheme, REDACTED,
 };
@@ -197,9 +199,11 @@ pub enum ClientRole {
 /// `Debug` output redacts secrets; [`Config::to_properties`] does not.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
-    /// `listeners`: addresses the HTTP server binds (always `http`). Falls
-    /// back to `http://0.0.0.0:<port>` when `listeners` is empty.
+    /// `listeners`: addresses the HTTP server binds, `http` or `https`.
+    /// Falls back to `http://0.0.0.0:<port>` when `listeners` is empty.
     pub listeners: Vec<Listener>,
+    /// `ssl.*`: TLS of the `https` listeners.
+    pub listener_tls: ListenerTls,
     /// `advertised.listeners`: URLs used when generating absolute URLs in
     /// responses.
     pub advertised_listeners: Vec<Listener>,
@@ -472,7 +476,7 @@ impl Config {
         let mut admin_properties = BTreeMap::new();
 
         for (key, setting) in &raw.settings {
-            if KNOWN_SETTINGS.contains(&key.as_str()) {
+            if KNOWN_SETTINGS.contains(&key.as_str()) || tls::SETTINGS.contains(&key.as_str()) {
                 continue;
             }
             if let Some((_, reason)) = IGNORED_SETTINGS.iter().find(|(name, _)| name == key) {
@@ -534,6 +538,9 @@ impl Config {
                 }]
             }
         };
+
+        let https = listeners.iter().any(|l| l.scheme == Scheme::Https);
+        let listener_tls = ListenerTls::from_raw(raw, https)?;
 
         let mut advertised_listeners = Vec::new();
         for text in raw.list("advertised.listeners", "") {
@@ -626,6 +633,7 @@ impl Config {
 
         Ok(Self {
             listeners,
+            listener_tls,
             advertised_listeners,
             host_name: raw.string("host.name", ""),
             id: raw.string("id", ""),
@@ -758,6 +766,7 @@ impl Config {
         put("host.name", self.host_name.clone());
         put("id", self.id.clone());
         put("listeners", join(&self.listeners));
+        self.listener_tls.put_properties(&mut put);
         put("log.level", self.log_level.clone());
         put(
             "request.body.max.bytes",
@@ -818,15 +827,6 @@ fn parse_listeners(raw: &RawConfig, text: &str) -> Result<Vec<Listener>, ConfigE
     for entry in values::split_list(text) {
         let mut listener =
             values::parse_listener(&entry).map_err(|m| raw.invalid("listeners", m))?;
-        if listener.scheme == Scheme::Https {
-            return Err(raw.invalid(
-                "listeners",
-                format!(
-                    "`{entry}`: HTTPS listeners are not supported yet; terminate TLS in front of \
-                     kafka-gateway and use an http:// listener"
-                ),
-            ));
-        }
         if listener.host.is_empty() {
             listener.host = "0.0.0.0".into();
         }
@@ -860,6 +860,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("listeners", &self.listeners)
+            .field("listener_tls", &self.listener_tls)
             .field("advertised_listeners", &self.advertised_listeners)
             .field("host_name", &self.host_name)
             .field("id", &self.id)

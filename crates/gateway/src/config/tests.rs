@@ -662,12 +662,12 @@ fn invalid_listeners() {
     assert_invalid(
         "listeners=https://0.0.0.0:8443",
         "listeners",
-        "HTTPS listeners are not supported yet",
+        "an https:// listener needs `ssl.keystore.location`",
     );
     assert_invalid(
         "listeners=http://0.0.0.0:8082,HTTPS://0.0.0.0:8443",
         "listeners",
-        "not supported yet",
+        "an https:// listener needs",
     );
     assert_invalid("listeners=0.0.0.0:8082", "listeners", "not a URL");
     assert_invalid(
@@ -971,4 +971,112 @@ fn documented_example_file_loads() {
     assert_eq!(c.producer_properties["compression.type"], "zstd");
     assert_eq!(c.consumer_properties["auto.offset.reset"], "earliest");
     assert_eq!(c.api_endpoints_blocklist, vec!["api.v3.acls.*"]);
+}
+
+#[test]
+fn https_listener_settings() {
+    let c = dev_config(
+        "listeners=http://0.0.0.0:8082,https://0.0.0.0:8443\n\
+         ssl.keystore.location=/etc/kafka-rest/server.pem\n\
+         ssl.keystore.type=pem\n\
+         ssl.keystore.password=storepass\n\
+         ssl.truststore.location=/etc/kafka-rest/ca.pem\n\
+         ssl.client.authentication=requested\n\
+         ssl.enabled.protocols=TLSv1.3\n",
+    );
+    assert_eq!(c.listeners[1].to_string(), "https://0.0.0.0:8443");
+    let tls = &c.listener_tls;
+    assert_eq!(tls.keystore_location, "/etc/kafka-rest/server.pem");
+    assert_eq!(tls.truststore_location, "/etc/kafka-rest/ca.pem");
+    assert_eq!(tls.client_authentication, ClientAuthentication::Requested);
+    assert_eq!(tls.enabled_protocols, [TlsVersion::Tls13]);
+    assert_eq!(tls.protocol, "TLS");
+
+    // Printed with the password redacted, and loads back the same.
+    let printed = c.print_config();
+    assert!(!printed.contains("storepass"), "{printed}");
+    assert!(printed.lines().any(|l| l == "ssl.keystore.password=[redacted]"));
+    assert!(printed.lines().any(|l| l == "ssl.key.password="));
+    assert!(!format!("{c:?}").contains("storepass"));
+    let text: String = c
+        .to_properties()
+        .iter()
+        .map(|(k, v)| format!("{}={}\n", properties::escape_key(k), properties::escape_value(v)))
+        .collect();
+    assert_eq!(dev_config(&text), c);
+
+    // The older boolean form.
+    let c = dev_config(
+        "listeners=https://0.0.0.0:8443\nssl.keystore.location=k.pem\n\
+         ssl.truststore.location=ca.pem\nssl.client.auth=true\n",
+    );
+    assert_eq!(
+        c.listener_tls.client_authentication,
+        ClientAuthentication::Required
+    );
+    // Without an https listener the settings are accepted and unused.
+    let c = dev_config("ssl.keystore.location=k.pem\n");
+    assert_eq!(c.listener_tls.keystore_location, "k.pem");
+}
+
+#[test]
+fn invalid_https_settings() {
+    let https = "listeners=https://127.0.0.1:8443\nssl.keystore.location=k.pem\n";
+    assert_invalid(
+        &format!("{https}ssl.keystore.type=JKS\n"),
+        "ssl.keystore.type",
+        "JKS stores cannot be read; only PEM files are",
+    );
+    assert_invalid(
+        &format!("{https}ssl.truststore.type=PKCS12\n"),
+        "ssl.truststore.type",
+        "PKCS12 stores cannot be read",
+    );
+    assert_invalid(
+        &format!("{https}ssl.client.authentication=REQUIRED\n"),
+        "ssl.client.authentication",
+        "REQUIRED needs `ssl.truststore.location`",
+    );
+    assert_invalid(
+        &format!("{https}ssl.client.authentication=sometimes\n"),
+        "ssl.client.authentication",
+        "`sometimes` is not one of NONE, REQUESTED, REQUIRED",
+    );
+    assert_invalid(
+        &format!("{https}ssl.enabled.protocols=TLSv1.1,TLSv1.2\n"),
+        "ssl.enabled.protocols",
+        "`TLSv1.1` is not supported",
+    );
+    assert_invalid(
+        &format!("{https}ssl.enabled.protocols=\n"),
+        "ssl.enabled.protocols",
+        "at least one of TLSv1.2 and TLSv1.3",
+    );
+    assert_invalid(
+        &format!("{https}ssl.protocol=SSLv3\n"),
+        "ssl.protocol",
+        "`SSLv3` is not one of TLS, TLSv1.2, TLSv1.3",
+    );
+    assert_invalid(
+        &format!("{https}ssl.client.auth=maybe\n"),
+        "ssl.client.auth",
+        "",
+    );
+}
+
+#[test]
+fn https_settings_from_the_environment() {
+    let loaded = load(
+        Some("dev=true\nlisteners=https://127.0.0.1:0\n"),
+        &[
+            ("KAFKA_REST_SSL_KEYSTORE_LOCATION", "/run/keys/server.pem"),
+            ("KAFKA_REST_SSL_CLIENT_AUTHENTICATION", "NONE"),
+        ],
+        &[],
+    )
+    .expect("valid configuration");
+    assert_eq!(
+        loaded.config.listener_tls.keystore_location,
+        "/run/keys/server.pem"
+    );
 }

@@ -275,9 +275,9 @@ pub fn redact_url_credentials(value: &str) -> Cow<'_, str> {
     Cow::Owned(parts.join(","))
 }
 
-/// The printable form of a setting's value.
+/// The printable form of a setting's value (an empty secret stays empty).
 pub fn redact<'a>(key: &str, value: &'a str) -> Cow<'a, str> {
-    if is_sensitive(key) {
+    if is_sensitive(key) && !value.is_empty() {
         Cow::Borrowed(REDACTED)
     } else {
         redact_url_credentials(value)

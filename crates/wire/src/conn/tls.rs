@@ -108,7 +108,8 @@ pub enum TlsError {
     InvalidServerName(String),
 }
 
-fn provider() -> Arc<CryptoProvider> {
+/// The crypto provider of every TLS configuration (ring).
+pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -216,7 +217,12 @@ fn read_file(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsError> {
     })
 }
 
-fn load_certs(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+/// Reads a PEM file's certificates (a chain, or CA certificates); `what`
+/// names the file in errors. A file without any certificate is an error.
+pub fn load_certs(
+    path: &Path,
+    what: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem = read_file(path, what)?;
     let certs = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
@@ -234,7 +240,8 @@ fn load_certs(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'sta
     Ok(certs)
 }
 
-fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
+/// Reads a PEM file of CA certificates into a trust store.
+pub fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     for cert in load_certs(path, "CA certificate")? {
         roots
@@ -247,7 +254,9 @@ fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
     Ok(roots)
 }
 
-fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+/// Reads the first private key of a PEM file (PKCS#8, PKCS#1 RSA or SEC1
+/// EC). Encrypted keys are an error that says so.
+pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let pem = read_file(path, "private key")?;
     let text = String::from_utf8_lossy(&pem);
     // Encrypted PKCS#8 blocks are skipped by the PEM reader and legacy
