@@ -17,8 +17,10 @@ use kafka_gateway::server::Bound;
 /// A running gateway; stopped (gracefully) when dropped.
 #[derive(Debug)]
 pub struct TestGateway {
-    /// Where it listens.
+    /// Where it listens (its first listener).
     pub addr: SocketAddr,
+    /// Every listener's address, in the order of `listeners`.
+    pub addrs: Vec<SocketAddr>,
     /// The in-process development cluster's `bootstrap.servers`, when the
     /// gateway was started with `--dev`.
     pub dev_bootstrap: Option<String>,
@@ -72,7 +74,7 @@ impl TestGateway {
                     let cluster_bootstrap = cluster.as_ref().map(|c| c.bootstrap());
                     let bound = Bound::bind(&config).await.expect("bind");
                     addr_tx
-                        .send((bound.local_addrs()[0], cluster_bootstrap))
+                        .send((bound.local_addrs(), cluster_bootstrap))
                         .expect("report address");
                     let gateway = Arc::new(Gateway::new(config, bootstrap));
                     bound
@@ -86,11 +88,12 @@ impl TestGateway {
                 });
             })
             .expect("spawn gateway thread");
-        let (addr, dev_bootstrap) = addr_rx
+        let (addrs, dev_bootstrap) = addr_rx
             .recv_timeout(Duration::from_secs(10))
             .expect("gateway did not start");
         TestGateway {
-            addr,
+            addr: addrs[0],
+            addrs,
             dev_bootstrap,
             stop: Some(stop_tx),
             thread: Some(thread),

@@ -995,13 +995,21 @@ fn https_listener_settings() {
     // Printed with the password redacted, and loads back the same.
     let printed = c.print_config();
     assert!(!printed.contains("storepass"), "{printed}");
-    assert!(printed.lines().any(|l| l == "ssl.keystore.password=[redacted]"));
+    assert!(printed
+        .lines()
+        .any(|l| l == "ssl.keystore.password=[redacted]"));
     assert!(printed.lines().any(|l| l == "ssl.key.password="));
     assert!(!format!("{c:?}").contains("storepass"));
     let text: String = c
         .to_properties()
         .iter()
-        .map(|(k, v)| format!("{}={}\n", properties::escape_key(k), properties::escape_value(v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}\n",
+                properties::escape_key(k),
+                properties::escape_value(v)
+            )
+        })
         .collect();
     assert_eq!(dev_config(&text), c);
 

@@ -1,0 +1,425 @@
+//! End-to-end tests of `https://` listeners: the gateway in front of its
+//! in-process cluster, served over TLS with the test certificates of
+//! `crates/wire/tests/fixtures/tls/` (a CA, a server certificate for
+//! `localhost` and `127.0.0.1`, a client certificate), talked to by a rustls
+//! client and by Python's standard library.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kafka_gateway::config::{parse_args, Config};
+use kafka_gateway::server::Bound;
+use kafka_gateway_tests::gateway::{http_request, parse_response, HttpResponse, TestGateway};
+use kafka_gateway_tests::{repo_root, unique_topic};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde_json::{json, Value};
+
+fn fixture(name: &str) -> PathBuf {
+    repo_root()
+        .join("crates/wire/tests/fixtures/tls")
+        .join(name)
+}
+
+fn fixture_str(name: &str) -> String {
+    fixture(name).to_string_lossy().into_owned()
+}
+
+/// A PEM file made of fixtures, removed when dropped.
+struct Keystore(PathBuf);
+
+impl Keystore {
+    /// A keystore as the gateway reads it: one PEM file with a private key
+    /// and a certificate chain.
+    fn new(key: &str, chain: &str) -> Keystore {
+        let mut pem = std::fs::read(fixture(key)).expect("key fixture");
+        pem.extend(std::fs::read(fixture(chain)).expect("certificate fixture"));
+        let path = std::env::temp_dir().join(format!("{}.pem", unique_topic("keystore")));
+        std::fs::write(&path, pem).expect("write keystore");
+        Keystore(path)
+    }
+
+    /// The server's key and certificate.
+    fn server() -> Keystore {
+        Keystore::new("server.key", "server.pem")
+    }
+
+    /// `--ssl.keystore.location=<this file>`.
+    fn flag(&self) -> String {
+        format!("--ssl.keystore.location={}", self.0.display())
+    }
+}
+
+impl Drop for Keystore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A dev gateway whose only listener is `https://127.0.0.1:0`, plus `flags`.
+/// The key material is read before the gateway reports its address, so the
+/// keystore file is gone again when it returns.
+fn https_gateway(flags: &[&str]) -> TestGateway {
+    let keystore = Keystore::server();
+    let flag = keystore.flag();
+    let mut args = vec!["--dev", "--listeners=https://127.0.0.1:0", flag.as_str()];
+    args.extend_from_slice(flags);
+    TestGateway::start_with(&args)
+}
+
+fn certs(name: &str) -> Vec<CertificateDer<'static>> {
+    let pem = std::fs::read(fixture(name)).expect("certificate fixture");
+    rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<_, _>>()
+        .expect("PEM certificates")
+}
+
+fn key(name: &str) -> PrivateKeyDer<'static> {
+    let pem = std::fs::read(fixture(name)).expect("key fixture");
+    rustls_pemfile::private_key(&mut pem.as_slice())
+        .expect("PEM key")
+        .expect("a private key")
+}
+
+/// How the test client connects.
+#[derive(Clone, Copy)]
+struct Client {
+    /// Present `client.pem` (issued by the test CA).
+    certificate: bool,
+    /// Only this TLS version, if set.
+    version: Option<&'static rustls::SupportedProtocolVersion>,
+}
+
+const PLAIN_CLIENT: Client = Client {
+    certificate: false,
+    version: None,
+};
+
+impl Client {
+    fn config(self) -> Arc<rustls::ClientConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions = match self.version {
+            Some(v) => vec![v],
+            None => vec![&rustls::version::TLS12, &rustls::version::TLS13],
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in certs("ca.pem") {
+            roots.add(ca).expect("CA certificate");
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&versions)
+            .expect("versions")
+            .with_root_certificates(roots);
+        let config = if self.certificate {
+            builder
+                .with_client_auth_cert(certs("client.pem"), key("client.key"))
+                .expect("client certificate")
+        } else {
+            builder.with_no_client_auth()
+        };
+        Arc::new(config)
+    }
+
+    /// One request over TLS to `addr` (as `localhost`); `Err` when the
+    /// handshake or the exchange fails.
+    fn request(
+        self,
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<HttpResponse, std::io::Error> {
+        let name = ServerName::try_from("localhost").expect("server name");
+        let conn =
+            rustls::ClientConnection::new(self.config(), name).map_err(std::io::Error::other)?;
+        let tcp = TcpStream::connect(addr)?;
+        tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n",
+            addr.port()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        tls.write_all(head.as_bytes())?;
+        tls.write_all(body)?;
+        let mut raw = Vec::new();
+        match tls.read_to_end(&mut raw) {
+            Ok(_) => {}
+            // A peer that closes without close_notify after a complete
+            // response: what was read is the answer.
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof && !raw.is_empty() => {}
+            Err(e) => return Err(e),
+        }
+        if raw.is_empty() {
+            return Err(std::io::Error::new(ErrorKind::UnexpectedEof, "no response"));
+        }
+        Ok(parse_response(&raw))
+    }
+
+    fn get(self, addr: SocketAddr, path: &str) -> Result<HttpResponse, std::io::Error> {
+        self.request(addr, "GET", path, &[("Accept", "application/json")], None)
+    }
+}
+
+fn cluster_id(addr: SocketAddr) -> String {
+    let r = PLAIN_CLIENT
+        .get(addr, "/v3/clusters")
+        .expect("GET /v3/clusters");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["data"][0]["cluster_id"]
+        .as_str()
+        .expect("cluster id")
+        .to_owned()
+}
+
+#[test]
+fn https_serves_the_api_and_its_links_say_https() {
+    let gw = https_gateway(&[]);
+    let r = PLAIN_CLIENT
+        .get(gw.addr, "/v3/clusters")
+        .expect("GET over TLS");
+    assert_eq!(r.status, 200);
+    let body = r.json();
+    let link = body["data"][0]["metadata"]["self"]
+        .as_str()
+        .expect("self link");
+    assert!(
+        link.starts_with(&format!(
+            "https://localhost:{}/v3/clusters/",
+            gw.addr.port()
+        )),
+        "{link}"
+    );
+
+    // A topic made and a record produced and read back, all over TLS.
+    let cluster = cluster_id(gw.addr);
+    let topic = unique_topic("https");
+    let create = json!({"topic_name": topic, "partitions_count": 1}).to_string();
+    let r = PLAIN_CLIENT
+        .request(
+            gw.addr,
+            "POST",
+            &format!("/v3/clusters/{cluster}/topics"),
+            &[("Content-Type", "application/json")],
+            Some(create.as_bytes()),
+        )
+        .expect("create topic");
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let produce = json!({"records": [{"value": {"over": "tls"}}]}).to_string();
+    let r = PLAIN_CLIENT
+        .request(
+            gw.addr,
+            "POST",
+            &format!("/topics/{topic}"),
+            &[("Content-Type", "application/vnd.kafka.json.v2+json")],
+            Some(produce.as_bytes()),
+        )
+        .expect("produce");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["offsets"][0]["offset"], 0);
+    let r = PLAIN_CLIENT
+        .get(
+            gw.addr,
+            &format!("/v3/clusters/{cluster}/topics/{topic}/partitions/0"),
+        )
+        .expect("partition");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.json()["metadata"]["self"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("https://")),
+        "{}",
+        r.json()
+    );
+}
+
+#[test]
+fn http_and_https_listeners_side_by_side() {
+    let keystore = Keystore::server();
+    let gw = TestGateway::start_with(&[
+        "--dev",
+        "--listeners=http://127.0.0.1:0,https://127.0.0.1:0",
+        &keystore.flag(),
+    ]);
+    let (http, https) = (gw.addrs[0], gw.addrs[1]);
+
+    let plain = http_request(http, "GET", "/v3/clusters", &[], None);
+    assert_eq!(plain.status, 200);
+    let link = plain.json()["data"][0]["metadata"]["self"].clone();
+    assert!(link.as_str().unwrap().starts_with("http://"), "{link}");
+    let secure = PLAIN_CLIENT.get(https, "/v3/clusters").expect("https");
+    assert_eq!(secure.status, 200);
+    let link = secure.json()["data"][0]["metadata"]["self"].clone();
+    assert!(link.as_str().unwrap().starts_with("https://"), "{link}");
+
+    // Plain HTTP to the TLS port gets no HTTP answer, TLS to the plain port
+    // no handshake; both listeners go on serving.
+    let mut stream = TcpStream::connect(https).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    stream
+        .write_all(b"GET /v3/clusters HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP/"), "{answer:?}");
+    assert!(PLAIN_CLIENT.get(http, "/v3/clusters").is_err());
+    assert_eq!(PLAIN_CLIENT.get(https, "/v3/clusters").unwrap().status, 200);
+    assert_eq!(
+        http_request(http, "GET", "/v3/clusters", &[], None).status,
+        200
+    );
+}
+
+#[test]
+fn a_required_client_certificate_is_checked() {
+    let gw = https_gateway(&[
+        "--ssl.client.authentication=REQUIRED",
+        &format!("--ssl.truststore.location={}", fixture_str("ca.pem")),
+    ]);
+    assert!(
+        PLAIN_CLIENT.get(gw.addr, "/v3/clusters").is_err(),
+        "served a client without a certificate"
+    );
+    let with_certificate = Client {
+        certificate: true,
+        version: None,
+    };
+    let r = with_certificate
+        .get(gw.addr, "/v3/clusters")
+        .expect("with a certificate");
+    assert_eq!(r.status, 200);
+
+    // A truststore that does not hold the issuing CA turns the same
+    // certificate away.
+    let gw = https_gateway(&[
+        "--ssl.client.authentication=REQUIRED",
+        &format!("--ssl.truststore.location={}", fixture_str("other-ca.pem")),
+    ]);
+    assert!(with_certificate.get(gw.addr, "/v3/clusters").is_err());
+}
+
+#[test]
+fn a_requested_client_certificate_is_optional() {
+    let gw = https_gateway(&[
+        "--ssl.client.authentication=REQUESTED",
+        &format!("--ssl.truststore.location={}", fixture_str("ca.pem")),
+    ]);
+    assert_eq!(
+        PLAIN_CLIENT.get(gw.addr, "/v3/clusters").unwrap().status,
+        200
+    );
+    let with_certificate = Client {
+        certificate: true,
+        version: None,
+    };
+    assert_eq!(
+        with_certificate
+            .get(gw.addr, "/v3/clusters")
+            .unwrap()
+            .status,
+        200
+    );
+}
+
+#[test]
+fn enabled_protocols_limit_the_versions() {
+    let gw = https_gateway(&["--ssl.enabled.protocols=TLSv1.2"]);
+    let tls12 = Client {
+        certificate: false,
+        version: Some(&rustls::version::TLS12),
+    };
+    let tls13 = Client {
+        certificate: false,
+        version: Some(&rustls::version::TLS13),
+    };
+    assert_eq!(tls12.get(gw.addr, "/v3/clusters").unwrap().status, 200);
+    assert!(tls13.get(gw.addr, "/v3/clusters").is_err());
+}
+
+/// Python's `http.client` and `ssl`, verifying the server against the test CA
+/// and its host name, as an HTTPS client that is not ours.
+#[test]
+fn python_standard_library_client() {
+    let gw = https_gateway(&[]);
+    let script = r#"
+import http.client, json, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[1])
+conn = http.client.HTTPSConnection("localhost", int(sys.argv[2]), context=context, timeout=30)
+conn.request("GET", "/v3/clusters", headers={"Accept": "application/json"})
+response = conn.getresponse()
+version = conn.sock.version()
+body = json.load(response)
+print(json.dumps({"status": response.status, "version": version, "body": body}))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(fixture("ca.pem"))
+        .arg(gw.addr.port().to_string())
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    assert_eq!(result["status"], 200, "{result}");
+    assert_eq!(result["version"], "TLSv1.3", "{result}");
+    assert!(
+        result["body"]["data"][0]["cluster_id"].is_string(),
+        "{result}"
+    );
+}
+
+/// What `kafka-gateway` reports at start-up when the key material is
+/// missing or unusable.
+#[test]
+fn unusable_key_material_stops_the_start() {
+    let bind_error = |flags: &[&str]| -> String {
+        let mut args: Vec<String> = vec!["--dev".into(), "--listeners=https://127.0.0.1:0".into()];
+        args.extend(flags.iter().map(|f| (*f).to_owned()));
+        let cli = parse_args(args.iter().map(std::ffi::OsString::from)).expect("flags");
+        let config = Config::load(&cli, std::iter::empty())
+            .expect("config")
+            .config;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        match runtime.block_on(Bound::bind(&config)) {
+            Ok(_) => panic!("bound with {flags:?}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let missing = bind_error(&["--ssl.keystore.location=/nonexistent/server.pem"]);
+    assert!(missing.contains("/nonexistent/server.pem"), "{missing}");
+    let no_key = bind_error(&[&format!(
+        "--ssl.keystore.location={}",
+        fixture_str("server.pem")
+    )]);
+    assert!(no_key.contains("no private key"), "{no_key}");
+    let no_cert = bind_error(&[&format!(
+        "--ssl.keystore.location={}",
+        fixture_str("server.key")
+    )]);
+    assert!(no_cert.contains("no PEM certificate"), "{no_cert}");
+    let keystore = Keystore::server();
+    let encrypted = bind_error(&[&keystore.flag(), "--ssl.key.password=secret"]);
+    assert!(
+        encrypted.contains("encrypted private keys are not supported"),
+        "{encrypted}"
+    );
+    let mismatched = bind_error(&[&Keystore::new("client.key", "server.pem").flag()]);
+    assert!(mismatched.contains("unusable keystore"), "{mismatched}");
+}
