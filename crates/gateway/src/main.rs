@@ -106,8 +106,8 @@ async fn run(config: Config) -> Result<(), String> {
         dev_cluster = Some(cluster);
     }
     let bound = Bound::bind(&config).await.map_err(|e| e.to_string())?;
-    for addr in bound.local_addrs() {
-        tracing::info!("listening on http://{addr}");
+    for url in bound.local_urls() {
+        tracing::info!("listening on {url}");
     }
     let gateway = Arc::new(Gateway::new(config, bootstrap));
     bound.serve(gateway, shutdown).await;

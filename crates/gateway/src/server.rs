@@ -68,6 +68,17 @@ impl Bound {
         Ok(Bound { listeners, tls })
     }
 
+    /// The bound listeners as URLs (`http://127.0.0.1:8082`), with the
+    /// actual port when 0 was asked for.
+    pub fn local_urls(&self) -> Vec<String> {
+        self.listeners
+            .iter()
+            .filter_map(|(l, scheme)| {
+                Some(format!("{}://{}", scheme.as_str(), l.local_addr().ok()?))
+            })
+            .collect()
+    }
+
     /// The bound addresses (with the actual port when 0 was asked for).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners
