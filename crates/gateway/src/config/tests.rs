@@ -899,15 +899,9 @@ fn debug_output_redacts_secrets() {
     assert!(debug.contains("alice"));
 }
 
-#[test]
-fn printed_configuration_loads_back_unchanged() {
-    let original = config(&format!(
-        "{SECRETS_FILE}listeners=http://127.0.0.1:8082,http://[::1]:8083\nfetch.min.bytes=5\n\
-         advertised.listeners=https://rest:443\napi.endpoints.blocklist=a,b\nid=x y\n\
-         consumer.auto.offset.reset=earliest\nadmin.client.id=adm\n"
-    ));
-    let text: String = original
-        .to_properties()
+/// Every effective setting of `c`, secrets included, in properties syntax.
+fn properties_text(c: &Config) -> String {
+    c.to_properties()
         .iter()
         .map(|(k, v)| {
             format!(
@@ -916,7 +910,17 @@ fn printed_configuration_loads_back_unchanged() {
                 properties::escape_value(v)
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn printed_configuration_loads_back_unchanged() {
+    let original = config(&format!(
+        "{SECRETS_FILE}listeners=http://127.0.0.1:8082,http://[::1]:8083\nfetch.min.bytes=5\n\
+         advertised.listeners=https://rest:443\napi.endpoints.blocklist=a,b\nid=x y\n\
+         consumer.auto.offset.reset=earliest\nadmin.client.id=adm\n"
+    ));
+    let text = properties_text(&original);
     let reloaded = config(&text);
     assert_eq!(reloaded, original);
 
@@ -1000,17 +1004,7 @@ fn https_listener_settings() {
         .any(|l| l == "ssl.keystore.password=[redacted]"));
     assert!(printed.lines().any(|l| l == "ssl.key.password="));
     assert!(!format!("{c:?}").contains("storepass"));
-    let text: String = c
-        .to_properties()
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}\n",
-                properties::escape_key(k),
-                properties::escape_value(v)
-            )
-        })
-        .collect();
+    let text = properties_text(&c);
     assert_eq!(dev_config(&text), c);
 
     // The older boolean form.
