@@ -31,6 +31,9 @@ use lz4_flex::frame::{BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameInf
 
 use super::{Compression, CompressionError};
 
+/// The codec this module implements.
+const CODEC: Compression = Compression::Lz4;
+
 /// Magic number opening every standard LZ4 frame.
 const FRAME_MAGIC: u32 = 0x184D_2204;
 
@@ -69,7 +72,7 @@ pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), Compressio
     };
     result.map_err(|err| {
         out.truncate(start);
-        codec_error(format!("compression failed: {err}"))
+        CODEC.error(format!("compression failed: {err}"))
     })
 }
 
@@ -84,7 +87,7 @@ pub(super) fn decompress(
     out: &mut Vec<u8>,
 ) -> Result<(), CompressionError> {
     if input.is_empty() {
-        return Err(codec_error("empty input"));
+        return Err(CODEC.error("empty input"));
     }
     let start = out.len();
     let result = decompress_frames(input, limit, out);
@@ -126,13 +129,13 @@ fn decompress_frame(frame: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(),
     let mut reader = FrameDecoder::new(frame).take(cap);
     let read = reader
         .read_to_end(out)
-        .map_err(|err| codec_error(format!("corrupt input: {err}")))?;
+        .map_err(|err| CODEC.error(format!("corrupt input: {err}")))?;
     if read > limit {
         return Err(CompressionError::TooLarge { limit });
     }
     if !reader.into_inner().into_inner().is_empty() {
         out.truncate(start);
-        return Err(codec_error("corrupt input: frame ended early"));
+        return Err(CODEC.error("corrupt input: frame ended early"));
     }
     Ok(())
 }
@@ -145,22 +148,20 @@ fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
     let mut cursor = Cursor(input);
     let magic = cursor.u32_le("frame magic")?;
     if magic == LEGACY_MAGIC {
-        return Err(codec_error("unsupported legacy LZ4 frame"));
+        return Err(CODEC.error("unsupported legacy LZ4 frame"));
     }
     if magic & SKIPPABLE_MAGIC_MASK == SKIPPABLE_MAGIC {
-        return Err(codec_error("unsupported skippable LZ4 frame"));
+        return Err(CODEC.error("unsupported skippable LZ4 frame"));
     }
     if magic != FRAME_MAGIC {
-        return Err(codec_error(format!(
-            "corrupt input: bad frame magic {magic:#010x}"
-        )));
+        return Err(CODEC.error(format!("corrupt input: bad frame magic {magic:#010x}")));
     }
     let [flg, bd] = cursor.array::<2>("frame descriptor")?;
     if flg & FLG_VERSION_MASK != FLG_VERSION_01 {
-        return Err(codec_error("corrupt input: unsupported LZ4 frame version"));
+        return Err(CODEC.error("corrupt input: unsupported LZ4 frame version"));
     }
     if flg & FLG_DICT_ID != 0 {
-        return Err(codec_error("unsupported LZ4 frame with a dictionary id"));
+        return Err(CODEC.error("unsupported LZ4 frame with a dictionary id"));
     }
     let max_block = match (bd >> 4) & 0x07 {
         4 => 64 << 10,
@@ -168,9 +169,7 @@ fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
         6 => 1 << 20,
         7 => 4 << 20,
         other => {
-            return Err(codec_error(format!(
-                "corrupt input: invalid LZ4 block size id {other}"
-            )))
+            return Err(CODEC.error(format!("corrupt input: invalid LZ4 block size id {other}")))
         }
     };
     let declared = if flg & FLG_CONTENT_SIZE != 0 {
@@ -187,7 +186,7 @@ fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
         }
         let size = word & !BLOCK_UNCOMPRESSED;
         if size > max_block {
-            return Err(codec_error(format!(
+            return Err(CODEC.error(format!(
                 "corrupt input: block of {size} bytes exceeds the frame's {max_block}-byte blocks"
             )));
         }
@@ -229,51 +228,18 @@ impl Cursor<'_> {
 
 /// The error for input that ends inside `what`.
 fn truncated(what: &str) -> CompressionError {
-    codec_error(format!("truncated input: incomplete {what}"))
-}
-
-/// A [`CompressionError::Codec`] for LZ4.
-fn codec_error(message: impl Into<String>) -> CompressionError {
-    CompressionError::Codec {
-        codec: Compression::Lz4,
-        message: message.into(),
-    }
+    CODEC.error(format!("truncated input: incomplete {what}"))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::sample;
     use super::*;
-    use proptest::prelude::*;
-
-    fn compressed(input: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        compress(input, &mut out).expect("compress");
-        out
-    }
 
     fn compressed_with(info: FrameInfo, input: &[u8]) -> Vec<u8> {
         let mut encoder = FrameEncoder::with_frame_info(info, Vec::new());
         encoder.write_all(input).expect("write");
         encoder.finish().expect("finish")
-    }
-
-    fn decompressed(input: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
-        let mut out = Vec::new();
-        decompress(input, limit, &mut out).map(|()| out)
-    }
-
-    fn round_trip(input: &[u8]) {
-        let packed = compressed(input);
-        assert_eq!(
-            decompressed(&packed, input.len()).expect("decompress"),
-            input
-        );
-    }
-
-    fn sample(len: usize) -> Vec<u8> {
-        (0..len)
-            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
-            .collect()
     }
 
     /// Incompressible bytes (xorshift), so blocks are stored uncompressed.
@@ -291,15 +257,15 @@ mod tests {
 
     #[test]
     fn round_trips_empty_small_and_large() {
-        round_trip(b"");
-        round_trip(b"hello, kafka");
-        round_trip(&sample(300 * 1024));
-        round_trip(&noise(150 * 1024));
+        CODEC.round_trip(b"");
+        CODEC.round_trip(b"hello, kafka");
+        CODEC.round_trip(&sample(300 * 1024));
+        CODEC.round_trip(&noise(150 * 1024));
     }
 
     #[test]
     fn writes_a_kafka_style_frame_header() {
-        let packed = compressed(b"abc");
+        let packed = CODEC.compressed(b"abc");
         assert_eq!(&packed[..4], &FRAME_MAGIC.to_le_bytes());
         // Version 01, independent blocks, no checksums, no content size.
         assert_eq!(packed[4], 0b0110_0000);
@@ -330,7 +296,7 @@ mod tests {
         for info in variants {
             let packed = compressed_with(info.clone(), &input);
             assert_eq!(
-                decompressed(&packed, input.len()).unwrap(),
+                CODEC.decompressed(&packed, input.len()).unwrap(),
                 input,
                 "{info:?}"
             );
@@ -339,37 +305,37 @@ mod tests {
 
     #[test]
     fn reads_concatenated_frames() {
-        let mut packed = compressed(b"first ");
-        packed.extend_from_slice(&compressed(b"second"));
-        assert_eq!(decompressed(&packed, 100).unwrap(), b"first second");
+        let mut packed = CODEC.compressed(b"first ");
+        packed.extend_from_slice(&CODEC.compressed(b"second"));
+        assert_eq!(CODEC.decompressed(&packed, 100).unwrap(), b"first second");
     }
 
     #[test]
     fn appends_to_existing_output() {
         let mut out = b"prefix".to_vec();
-        decompress(&compressed(b"payload"), 7, &mut out).unwrap();
+        decompress(&CODEC.compressed(b"payload"), 7, &mut out).unwrap();
         assert_eq!(out, b"prefixpayload");
     }
 
     #[test]
     fn limit_exceeded_is_too_large() {
         let input = vec![3u8; 1 << 20];
-        let packed = compressed(&input);
+        let packed = CODEC.compressed(&input);
         let mut out = b"keep".to_vec();
         let err = decompress(&packed, input.len() - 1, &mut out).unwrap_err();
         assert!(matches!(err, CompressionError::TooLarge { limit } if limit == input.len() - 1));
         assert_eq!(out, b"keep");
-        assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+        assert_eq!(CODEC.decompressed(&packed, input.len()).unwrap(), input);
     }
 
     #[test]
     fn declared_content_size_over_the_limit_fails_early() {
         let packed = compressed_with(FrameInfo::new().content_size(Some(5)), b"12345");
         assert!(matches!(
-            decompressed(&packed, 4).unwrap_err(),
+            CODEC.decompressed(&packed, 4).unwrap_err(),
             CompressionError::TooLarge { limit: 4 }
         ));
-        assert_eq!(decompressed(&packed, 5).unwrap(), b"12345");
+        assert_eq!(CODEC.decompressed(&packed, 5).unwrap(), b"12345");
     }
 
     #[test]
@@ -380,7 +346,7 @@ mod tests {
         let mut packed = six[..15].to_vec();
         packed.extend_from_slice(&five[15..]);
         assert!(matches!(
-            decompressed(&packed, 100).unwrap_err(),
+            CODEC.decompressed(&packed, 100).unwrap_err(),
             CompressionError::Codec { .. }
         ));
     }
@@ -388,7 +354,9 @@ mod tests {
     #[test]
     fn huge_limit_does_not_preallocate() {
         assert_eq!(
-            decompressed(&compressed(b"tiny"), usize::MAX).unwrap(),
+            CODEC
+                .decompressed(&CODEC.compressed(b"tiny"), usize::MAX)
+                .unwrap(),
             b"tiny"
         );
     }
@@ -401,9 +369,9 @@ mod tests {
             .block_checksums(true)
             .content_checksum(true)
             .content_size(Some(input.len() as u64));
-        for packed in [compressed(&input), compressed_with(checked, &input)] {
+        for packed in [CODEC.compressed(&input), compressed_with(checked, &input)] {
             for len in 0..packed.len() {
-                let err = decompressed(&packed[..len], usize::MAX).unwrap_err();
+                let err = CODEC.decompressed(&packed[..len], usize::MAX).unwrap_err();
                 assert!(
                     matches!(
                         err,
@@ -432,7 +400,7 @@ mod tests {
             corrupt[at] ^= 0x55;
             assert!(
                 matches!(
-                    decompressed(&corrupt, usize::MAX),
+                    CODEC.decompressed(&corrupt, usize::MAX),
                     Err(CompressionError::Codec { .. })
                 ),
                 "byte {at}"
@@ -444,9 +412,9 @@ mod tests {
     fn garbage_is_a_codec_error() {
         let legacy = [0x02, 0x21, 0x4C, 0x18, 0, 0, 0, 0];
         let skippable = [0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0];
-        let mut dict = compressed(b"x");
+        let mut dict = CODEC.compressed(b"x");
         dict[4] |= FLG_DICT_ID;
-        let mut trailing = compressed(b"x");
+        let mut trailing = CODEC.compressed(b"x");
         trailing.extend_from_slice(b"junk");
         for garbage in [
             &b"definitely not lz4 data"[..],
@@ -456,7 +424,7 @@ mod tests {
             &trailing,
             &[0x04, 0x22, 0x4D, 0x18, 0x40, 0x00, 0x00],
         ] {
-            let err = decompressed(garbage, 1 << 20).unwrap_err();
+            let err = CODEC.decompressed(garbage, 1 << 20).unwrap_err();
             assert!(
                 matches!(
                     err,
@@ -467,32 +435,6 @@ mod tests {
                 ),
                 "{garbage:?}: {err:?}"
             );
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        #[test]
-        fn prop_round_trip(input in prop::collection::vec(any::<u8>(), 0..150_000)) {
-            let packed = compressed(&input);
-            prop_assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
-        }
-
-        #[test]
-        fn prop_mutated_input_never_panics(
-            input in prop::collection::vec(0u8..4, 0..100_000),
-            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
-            limit in 0usize..131_072,
-        ) {
-            let mut packed = compressed(&input);
-            for (at, mask) in flips {
-                let at = at.index(packed.len());
-                packed[at] ^= mask;
-            }
-            if let Ok(out) = decompressed(&packed, limit) {
-                prop_assert!(out.len() <= limit);
-            }
         }
     }
 }

@@ -194,10 +194,112 @@ fn read_bounded(
 
 /// A [`CompressionError::Codec`] describing an I/O error from a decoder.
 fn io_error(codec: Compression, err: &io::Error) -> CompressionError {
-    let message = if err.kind() == io::ErrorKind::UnexpectedEof {
-        format!("truncated input: {err}")
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        codec.error(format!("truncated input: {err}"))
     } else {
-        format!("corrupt input: {err}")
-    };
-    CompressionError::Codec { codec, message }
+        codec.error(format!("corrupt input: {err}"))
+    }
+}
+
+impl Compression {
+    /// A [`CompressionError::Codec`] of this codec.
+    fn error(self, message: impl Into<String>) -> CompressionError {
+        CompressionError::Codec {
+            codec: self,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the codecs' tests share.
+#[cfg(test)]
+mod testing {
+    use super::{Compression, CompressionError};
+
+    impl Compression {
+        /// `input` compressed; panics if compression fails.
+        pub(super) fn compressed(self, input: &[u8]) -> Vec<u8> {
+            let mut out = Vec::new();
+            self.compress(input, &mut out).expect("compress");
+            out
+        }
+
+        /// `input` decompressed within `limit` bytes.
+        pub(super) fn decompressed(
+            self,
+            input: &[u8],
+            limit: usize,
+        ) -> Result<Vec<u8>, CompressionError> {
+            let mut out = Vec::new();
+            self.decompress(input, limit, &mut out).map(|()| out)
+        }
+
+        /// Asserts that `input` comes back from its compressed form, with a
+        /// limit of exactly its length.
+        pub(super) fn round_trip(self, input: &[u8]) {
+            let packed = self.compressed(input);
+            let unpacked = self.decompressed(&packed, input.len()).expect("decompress");
+            assert_eq!(unpacked, input, "{self}");
+        }
+    }
+
+    /// Mostly compressible data with some variety, `len` bytes long.
+    pub(super) fn sample(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Compression;
+    use proptest::prelude::*;
+
+    /// The codecs that compress (sizes up to 150 KB span several LZ4 blocks
+    /// of 64 KiB and Snappy blocks of 32 KiB).
+    fn codec() -> impl Strategy<Value = Compression> {
+        prop::sample::select(&Compression::ALL[1..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn prop_round_trip(
+            codec in codec(),
+            input in prop::collection::vec(any::<u8>(), 0..150_000),
+        ) {
+            let packed = codec.compressed(&input);
+            prop_assert_eq!(codec.decompressed(&packed, input.len()).unwrap(), input);
+        }
+
+        #[test]
+        fn prop_mutated_input_never_panics(
+            codec in codec(),
+            input in prop::collection::vec(0u8..4, 0..100_000),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+            limit in 0usize..131_072,
+        ) {
+            let mut packed = codec.compressed(&input);
+            for (at, mask) in flips {
+                let at = at.index(packed.len());
+                packed[at] ^= mask;
+            }
+            if let Ok(out) = codec.decompressed(&packed, limit) {
+                prop_assert!(out.len() <= limit);
+            }
+        }
+
+        #[test]
+        fn prop_arbitrary_input_never_panics(
+            codec in codec(),
+            input in prop::collection::vec(any::<u8>(), 0..256),
+            limit in 0usize..65_536,
+        ) {
+            if let Ok(out) = codec.decompressed(&input, limit) {
+                prop_assert!(out.len() <= limit);
+            }
+        }
+    }
 }

@@ -38,6 +38,9 @@ use snap::raw::{decompress_len, max_compress_len, Decoder, Encoder};
 
 use super::{Compression, CompressionError};
 
+/// The codec this module implements.
+const CODEC: Compression = Compression::Snappy;
+
 /// The first eight bytes of a xerial stream.
 const XERIAL_MAGIC: [u8; 8] = [0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
 
@@ -87,10 +90,10 @@ fn compress_block(
     out.resize(data_at + max_compress_len(block.len()), 0);
     let written = encoder
         .compress(block, &mut out[data_at..])
-        .map_err(|err| codec_error(format!("compression failed: {err}")))?;
+        .map_err(|err| CODEC.error(format!("compression failed: {err}")))?;
     out.truncate(data_at + written);
     let length = i32::try_from(written)
-        .map_err(|_| codec_error("compressed block does not fit a 32-bit length"))?;
+        .map_err(|_| CODEC.error("compressed block does not fit a 32-bit length"))?;
     out[length_at..data_at].copy_from_slice(&length.to_be_bytes());
     Ok(())
 }
@@ -132,11 +135,11 @@ fn decompress_xerial(
             continue;
         }
         let (length, rest) = split_be_i32(input)
-            .ok_or_else(|| codec_error("truncated input: incomplete block length"))?;
+            .ok_or_else(|| CODEC.error("truncated input: incomplete block length"))?;
         let length = usize::try_from(length)
-            .map_err(|_| codec_error(format!("corrupt input: negative block length {length}")))?;
+            .map_err(|_| CODEC.error(format!("corrupt input: negative block length {length}")))?;
         let block = rest.get(..length).ok_or_else(|| {
-            codec_error(format!(
+            CODEC.error(format!(
                 "truncated input: block of {length} bytes but only {} remain",
                 rest.len()
             ))
@@ -156,15 +159,13 @@ fn decompress_xerial(
 fn skip_header(input: &[u8]) -> Result<&[u8], CompressionError> {
     let (header, rest) = input
         .split_at_checked(XERIAL_HEADER_LEN)
-        .ok_or_else(|| codec_error("truncated input: incomplete xerial header"))?;
+        .ok_or_else(|| CODEC.error("truncated input: incomplete xerial header"))?;
     if header[..XERIAL_MAGIC.len()] != XERIAL_MAGIC {
-        return Err(codec_error("corrupt input: bad xerial magic"));
+        return Err(CODEC.error("corrupt input: bad xerial magic"));
     }
     let version = split_be_i32(&header[XERIAL_MAGIC.len()..]).map_or(0, |(version, _)| version);
     if version < XERIAL_VERSION {
-        return Err(codec_error(format!(
-            "unsupported xerial stream version {version}"
-        )));
+        return Err(CODEC.error(format!("unsupported xerial stream version {version}")));
     }
     Ok(rest)
 }
@@ -178,15 +179,15 @@ fn split_be_i32(input: &[u8]) -> Option<(i32, &[u8])> {
 /// Decompresses one raw Snappy block, appending at most `limit` bytes.
 fn decompress_block(block: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), CompressionError> {
     if block.is_empty() {
-        return Err(codec_error("truncated input: empty snappy block"));
+        return Err(CODEC.error("truncated input: empty snappy block"));
     }
     let length =
-        decompress_len(block).map_err(|err| codec_error(format!("corrupt input: {err}")))?;
+        decompress_len(block).map_err(|err| CODEC.error(format!("corrupt input: {err}")))?;
     if length > limit {
         return Err(CompressionError::TooLarge { limit });
     }
     if length > block.len().saturating_mul(MAX_EXPANSION) {
-        return Err(codec_error(format!(
+        return Err(CODEC.error(format!(
             "corrupt input: a {}-byte block cannot hold {length} bytes",
             block.len()
         )));
@@ -197,54 +198,21 @@ fn decompress_block(block: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(),
         Ok(written) if written == length => Ok(()),
         Ok(written) => {
             out.truncate(start);
-            Err(codec_error(format!(
+            Err(CODEC.error(format!(
                 "corrupt input: block decoded to {written} bytes, header said {length}"
             )))
         }
         Err(err) => {
             out.truncate(start);
-            Err(codec_error(format!("corrupt input: {err}")))
+            Err(CODEC.error(format!("corrupt input: {err}")))
         }
-    }
-}
-
-/// A [`CompressionError::Codec`] for Snappy.
-fn codec_error(message: impl Into<String>) -> CompressionError {
-    CompressionError::Codec {
-        codec: Compression::Snappy,
-        message: message.into(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::sample;
     use super::*;
-    use proptest::prelude::*;
-
-    fn compressed(input: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        compress(input, &mut out).expect("compress");
-        out
-    }
-
-    fn decompressed(input: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
-        let mut out = Vec::new();
-        decompress(input, limit, &mut out).map(|()| out)
-    }
-
-    fn round_trip(input: &[u8]) {
-        let packed = compressed(input);
-        assert_eq!(
-            decompressed(&packed, input.len()).expect("decompress"),
-            input
-        );
-    }
-
-    fn sample(len: usize) -> Vec<u8> {
-        (0..len)
-            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
-            .collect()
-    }
 
     fn raw(input: &[u8]) -> Vec<u8> {
         Encoder::new().compress_vec(input).expect("raw compress")
@@ -264,14 +232,14 @@ mod tests {
 
     #[test]
     fn round_trips_empty_small_and_large() {
-        round_trip(b"");
-        round_trip(b"hello, kafka");
-        round_trip(&sample(300 * 1024));
+        CODEC.round_trip(b"");
+        CODEC.round_trip(b"hello, kafka");
+        CODEC.round_trip(&sample(300 * 1024));
     }
 
     #[test]
     fn writes_the_xerial_header_byte_for_byte() {
-        let packed = compressed(b"abc");
+        let packed = CODEC.compressed(b"abc");
         assert_eq!(
             &packed[..XERIAL_HEADER_LEN],
             &[0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -282,13 +250,13 @@ mod tests {
         expected.extend_from_slice(&block);
         assert_eq!(&packed[XERIAL_HEADER_LEN..], &expected[..]);
         // Empty input still gets the header (and no blocks).
-        assert_eq!(compressed(b"").len(), XERIAL_HEADER_LEN);
+        assert_eq!(CODEC.compressed(b"").len(), XERIAL_HEADER_LEN);
     }
 
     #[test]
     fn splits_into_32_kib_blocks() {
         let input = sample(100 * 1024 + 7);
-        let packed = compressed(&input);
+        let packed = CODEC.compressed(&input);
         let blocks = blocks(&packed);
         assert_eq!(blocks.len(), 4);
         let mut joined = Vec::new();
@@ -304,56 +272,59 @@ mod tests {
     #[test]
     fn reads_raw_snappy() {
         let input = sample(70_000);
-        assert_eq!(decompressed(&raw(&input), input.len()).unwrap(), input);
-        assert_eq!(decompressed(&raw(b""), 0).unwrap(), b"");
+        assert_eq!(
+            CODEC.decompressed(&raw(&input), input.len()).unwrap(),
+            input
+        );
+        assert_eq!(CODEC.decompressed(&raw(b""), 0).unwrap(), b"");
     }
 
     #[test]
     fn reads_concatenated_xerial_streams() {
-        let mut packed = compressed(b"first ");
-        packed.extend_from_slice(&compressed(b""));
-        packed.extend_from_slice(&compressed(b"second"));
-        assert_eq!(decompressed(&packed, 100).unwrap(), b"first second");
+        let mut packed = CODEC.compressed(b"first ");
+        packed.extend_from_slice(&CODEC.compressed(b""));
+        packed.extend_from_slice(&CODEC.compressed(b"second"));
+        assert_eq!(CODEC.decompressed(&packed, 100).unwrap(), b"first second");
     }
 
     #[test]
     fn appends_to_existing_output() {
         let mut out = b"prefix".to_vec();
-        decompress(&compressed(b"payload"), 7, &mut out).unwrap();
+        decompress(&CODEC.compressed(b"payload"), 7, &mut out).unwrap();
         assert_eq!(out, b"prefixpayload");
     }
 
     #[test]
     fn limit_exceeded_is_too_large() {
         let input = vec![7u8; 200 * 1024];
-        let packed = compressed(&input);
+        let packed = CODEC.compressed(&input);
         let mut out = b"keep".to_vec();
         let err = decompress(&packed, input.len() - 1, &mut out).unwrap_err();
         assert!(matches!(err, CompressionError::TooLarge { limit } if limit == input.len() - 1));
         assert_eq!(out, b"keep");
-        let err = decompressed(&raw(&input), 1000).unwrap_err();
+        let err = CODEC.decompressed(&raw(&input), 1000).unwrap_err();
         assert!(matches!(err, CompressionError::TooLarge { limit: 1000 }));
-        assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
+        assert_eq!(CODEC.decompressed(&packed, input.len()).unwrap(), input);
     }
 
     #[test]
     fn claimed_length_is_checked_before_allocating() {
         // A raw block whose varint header claims 4 GiB - 1 bytes.
         let claim = [0xff, 0xff, 0xff, 0xff, 0x0f, 0x00];
-        let err = decompressed(&claim, 1 << 20).unwrap_err();
+        let err = CODEC.decompressed(&claim, 1 << 20).unwrap_err();
         assert!(matches!(err, CompressionError::TooLarge { .. }));
-        let err = decompressed(&claim, usize::MAX).unwrap_err();
+        let err = CODEC.decompressed(&claim, usize::MAX).unwrap_err();
         assert!(matches!(err, CompressionError::Codec { .. }));
         // The same claim inside a xerial block.
-        let mut framed = compressed(b"");
+        let mut framed = CODEC.compressed(b"");
         framed.extend_from_slice(&(claim.len() as i32).to_be_bytes());
         framed.extend_from_slice(&claim);
         assert!(matches!(
-            decompressed(&framed, 1 << 20).unwrap_err(),
+            CODEC.decompressed(&framed, 1 << 20).unwrap_err(),
             CompressionError::TooLarge { limit } if limit == 1 << 20
         ));
         assert!(matches!(
-            decompressed(&framed, usize::MAX).unwrap_err(),
+            CODEC.decompressed(&framed, usize::MAX).unwrap_err(),
             CompressionError::Codec { .. }
         ));
     }
@@ -361,31 +332,34 @@ mod tests {
     #[test]
     fn highly_compressible_data_is_within_the_expansion_bound() {
         let input = vec![0u8; 1 << 20];
-        assert_eq!(decompressed(&raw(&input), input.len()).unwrap(), input);
-        round_trip(&input);
+        assert_eq!(
+            CODEC.decompressed(&raw(&input), input.len()).unwrap(),
+            input
+        );
+        CODEC.round_trip(&input);
     }
 
     #[test]
     fn block_length_is_checked_against_the_input() {
-        let mut framed = compressed(b"");
+        let mut framed = CODEC.compressed(b"");
         framed.extend_from_slice(&i32::MAX.to_be_bytes());
         framed.extend_from_slice(b"abc");
         assert!(matches!(
-            decompressed(&framed, usize::MAX).unwrap_err(),
+            CODEC.decompressed(&framed, usize::MAX).unwrap_err(),
             CompressionError::Codec { .. }
         ));
-        let mut negative = compressed(b"");
+        let mut negative = CODEC.compressed(b"");
         negative.extend_from_slice(&(-5i32).to_be_bytes());
-        assert!(decompressed(&negative, usize::MAX).is_err());
-        let mut zero = compressed(b"");
+        assert!(CODEC.decompressed(&negative, usize::MAX).is_err());
+        let mut zero = CODEC.compressed(b"");
         zero.extend_from_slice(&0i32.to_be_bytes());
-        assert!(decompressed(&zero, usize::MAX).is_err());
+        assert!(CODEC.decompressed(&zero, usize::MAX).is_err());
     }
 
     #[test]
     fn truncation_inside_a_block_or_header_is_a_codec_error() {
         let input = sample(80 * 1024);
-        let packed = compressed(&input);
+        let packed = CODEC.compressed(&input);
         let mut boundaries = vec![XERIAL_HEADER_LEN];
         for block in blocks(&packed) {
             let end = block.as_ptr() as usize - packed.as_ptr() as usize + block.len();
@@ -395,7 +369,7 @@ mod tests {
             if boundaries.contains(&len) {
                 continue;
             }
-            let err = decompressed(&packed[..len], usize::MAX).unwrap_err();
+            let err = CODEC.decompressed(&packed[..len], usize::MAX).unwrap_err();
             assert!(
                 matches!(
                     err,
@@ -411,7 +385,7 @@ mod tests {
         let raw = raw(&sample(3_000));
         for len in 0..raw.len() {
             assert!(
-                decompressed(&raw[..len], usize::MAX).is_err(),
+                CODEC.decompressed(&raw[..len], usize::MAX).is_err(),
                 "raw prefix {len}"
             );
         }
@@ -427,7 +401,7 @@ mod tests {
             ],
             &[0xff; 3],
         ] {
-            let err = decompressed(garbage, 1 << 20).unwrap_err();
+            let err = CODEC.decompressed(garbage, 1 << 20).unwrap_err();
             assert!(
                 matches!(
                     err,
@@ -438,42 +412,6 @@ mod tests {
                 ),
                 "{garbage:?}: {err:?}"
             );
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        #[test]
-        fn prop_round_trip(input in prop::collection::vec(any::<u8>(), 0..80_000)) {
-            let packed = compressed(&input);
-            prop_assert_eq!(decompressed(&packed, input.len()).unwrap(), input);
-        }
-
-        #[test]
-        fn prop_mutated_input_never_panics(
-            input in prop::collection::vec(0u8..4, 0..40_000),
-            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
-            limit in 0usize..65_536,
-        ) {
-            let mut packed = compressed(&input);
-            for (at, mask) in flips {
-                let at = at.index(packed.len());
-                packed[at] ^= mask;
-            }
-            if let Ok(out) = decompressed(&packed, limit) {
-                prop_assert!(out.len() <= limit);
-            }
-        }
-
-        #[test]
-        fn prop_arbitrary_input_never_panics(
-            input in prop::collection::vec(any::<u8>(), 0..256),
-            limit in 0usize..65_536,
-        ) {
-            if let Ok(out) = decompressed(&input, limit) {
-                prop_assert!(out.len() <= limit);
-            }
         }
     }
 }
