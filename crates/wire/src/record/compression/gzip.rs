@@ -61,13 +61,7 @@ pub(super) fn decompress(
         .and_then(|at| input.get(at..))
         .and_then(|b| <[u8; 4]>::try_from(b).ok())
         .map(|b| u32::from_le_bytes(b) as usize);
-    super::read_bounded(
-        Compression::Gzip,
-        MultiGzDecoder::new(input),
-        limit,
-        hint,
-        out,
-    )
+    super::read_bounded(CODEC, MultiGzDecoder::new(input), limit, hint, out)
 }
 
 #[cfg(test)]
