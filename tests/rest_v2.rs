@@ -365,7 +365,9 @@ fn accept_negotiation(env: &Backend) {
 /// against the example response. Examples in the schema-registry formats
 /// get the documented "not supported" error instead.
 fn spec_examples(env: &Backend) {
-    use kafka_gateway_tests::spec::{shape_differences, success_examples};
+    use kafka_gateway_tests::spec::{
+        header_refs, request_headers, shape_differences, success_examples,
+    };
     let gw = &env.gateway;
     let topic = unique_topic("rest-v2-spec");
     let out = run_python(
@@ -393,17 +395,8 @@ fn spec_examples(env: &Backend) {
             };
             let documented = example["path"].as_str().unwrap();
             let path = documented.replacen("/topics/test", &format!("/topics/{topic}"), 1);
-            let headers: Vec<(String, String)> = example["request_headers"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(k, _)| *k != "Host")
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect();
-            let headers: Vec<(&str, &str)> = headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let owned_headers = request_headers(&example);
+            let headers = header_refs(&owned_headers);
             let body = match &example["request_body"] {
                 Value::Null => None,
                 b => Some(b.to_string()),

@@ -387,7 +387,9 @@ fn a_record_that_cannot_be_shown_is_not_lost(env: &Backend) {
 /// with the examples field by field. The schema-registry formats get their
 /// documented errors instead (42204 at creation, 40601 when reading).
 fn spec_examples(env: &Backend) {
-    use kafka_gateway_tests::spec::{shape_differences, success_examples};
+    use kafka_gateway_tests::spec::{
+        header_refs, request_headers, shape_differences, success_examples,
+    };
     let gw = &env.gateway;
     let topic = env.create_topic("test", 2);
     let records =
@@ -454,17 +456,8 @@ fn spec_examples(env: &Backend) {
                 );
                 assert_eq!(r.status, 204);
             }
-            let headers: Vec<(String, String)> = example["request_headers"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(k, _)| *k != "Host")
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect();
-            let headers: Vec<(&str, &str)> = headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let owned_headers = request_headers(&example);
+            let headers = header_refs(&owned_headers);
             let body = match &example["request_body"] {
                 Value::Null => None,
                 b => Some(b.to_string().replace("\"test\"", &format!("\"{topic}\""))),

@@ -28,6 +28,26 @@ pub fn success_examples(endpoint: &str) -> Vec<Value> {
         .collect()
 }
 
+/// An example's request headers, `Host` left out (the test client sends its
+/// own).
+pub fn request_headers(example: &Value) -> Vec<(String, String)> {
+    example["request_headers"]
+        .as_object()
+        .expect("the example's request_headers")
+        .iter()
+        .filter(|(k, _)| *k != "Host")
+        .map(|(k, v)| (k.clone(), v.as_str().expect("a header value").to_owned()))
+        .collect()
+}
+
+/// Header pairs as the test client takes them.
+pub fn header_refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 /// Replaces `{name}` placeholders of an example path.
 pub fn fill(path: &str, values: &[(&str, &str)]) -> String {
     let mut out = path.to_owned();
