@@ -34,17 +34,23 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Listeners bound to their addresses.
 pub struct Bound {
-    listeners: Vec<(TcpListener, Scheme)>,
-    /// The TLS acceptor of the `https` listeners, if there are any.
-    tls: Option<TlsAcceptor>,
+    /// Each listener with its TLS acceptor when it is `https`.
+    listeners: Vec<(TcpListener, Option<TlsAcceptor>)>,
 }
 
 impl std::fmt::Debug for Bound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bound")
-            .field("listeners", &self.listeners)
-            .field("tls", &self.tls.is_some())
+            .field("listeners", &self.local_urls())
             .finish()
+    }
+}
+
+/// The scheme a listener serves.
+fn scheme(tls: &Option<TlsAcceptor>) -> Scheme {
+    match tls {
+        Some(_) => Scheme::Https,
+        None => Scheme::Http,
     }
 }
 
@@ -63,9 +69,13 @@ impl Bound {
             let bound = TcpListener::bind((listener.host.as_str(), listener.port))
                 .await
                 .map_err(|e| std::io::Error::new(e.kind(), format!("listener {listener}: {e}")))?;
-            listeners.push((bound, listener.scheme));
+            let acceptor = match listener.scheme {
+                Scheme::Https => tls.clone(),
+                Scheme::Http => None,
+            };
+            listeners.push((bound, acceptor));
         }
-        Ok(Bound { listeners, tls })
+        Ok(Bound { listeners })
     }
 
     /// The bound listeners as URLs (`http://127.0.0.1:8082`), with the
@@ -73,8 +83,12 @@ impl Bound {
     pub fn local_urls(&self) -> Vec<String> {
         self.listeners
             .iter()
-            .filter_map(|(l, scheme)| {
-                Some(format!("{}://{}", scheme.as_str(), l.local_addr().ok()?))
+            .filter_map(|(l, tls)| {
+                Some(format!(
+                    "{}://{}",
+                    scheme(tls).as_str(),
+                    l.local_addr().ok()?
+                ))
             })
             .collect()
     }
@@ -94,7 +108,7 @@ impl Bound {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut accept_loops = Vec::new();
         let (conn_tx, mut conn_rx) = tokio::sync::mpsc::channel(64);
-        for (listener, scheme) in self.listeners {
+        for (listener, tls) in self.listeners {
             let conn_tx = conn_tx.clone();
             let mut stop_rx = stop_rx.clone();
             accept_loops.push(tokio::spawn(async move {
@@ -103,7 +117,7 @@ impl Bound {
                         accepted = listener.accept() => match accepted {
                             Ok((stream, peer)) => {
                                 let _ = stream.set_nodelay(true);
-                                if conn_tx.send((stream, peer, scheme)).await.is_err() {
+                                if conn_tx.send((stream, peer, tls.clone())).await.is_err() {
                                     return;
                                 }
                             }
@@ -123,23 +137,20 @@ impl Bound {
         loop {
             tokio::select! {
                 next = conn_rx.recv() => {
-                    let Some((stream, peer, scheme)) = next else { break };
+                    let Some((stream, peer, tls)) = next else { break };
                     let gateway = gateway.clone();
                     let watcher = graceful.watcher();
-                    match (scheme, &self.tls) {
-                        (Scheme::Https, Some(tls)) => {
-                            let tls = tls.clone();
-                            tokio::spawn(async move {
-                                match crate::tls::handshake(&tls, stream).await {
-                                    Ok(stream) => serve_connection(stream, gateway, scheme, watcher).await,
-                                    Err(e) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                    tokio::spawn(async move {
+                        match tls {
+                            Some(tls) => match crate::tls::handshake(&tls, stream).await {
+                                Ok(stream) => {
+                                    serve_connection(stream, gateway, Scheme::Https, watcher).await
                                 }
-                            });
+                                Err(e) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                            },
+                            None => serve_connection(stream, gateway, Scheme::Http, watcher).await,
                         }
-                        _ => {
-                            tokio::spawn(serve_connection(stream, gateway, Scheme::Http, watcher));
-                        }
-                    }
+                    });
                 }
                 () = &mut shutdown => break,
             }

@@ -75,7 +75,8 @@ pub fn acceptor(tls: &ListenerTls) -> Result<TlsAcceptor, ListenerTlsError> {
             TlsVersion::Tls13 => &TLS13,
         })
         .collect();
-    let builder = ServerConfig::builder_with_provider(provider())
+    let provider = provider();
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
         .map_err(ListenerTlsError::Config)?;
 
@@ -83,7 +84,7 @@ pub fn acceptor(tls: &ListenerTls) -> Result<TlsAcceptor, ListenerTlsError> {
         ClientAuthentication::None => builder.with_no_client_auth(),
         mode => {
             let roots = load_roots(Path::new(&tls.truststore_location))?;
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider());
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             let verifier = match mode {
                 ClientAuthentication::Requested => verifier.allow_unauthenticated(),
                 _ => verifier,
