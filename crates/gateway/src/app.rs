@@ -91,6 +91,21 @@ impl Gateway {
             .await
     }
 
+    /// A topic's metadata as Kafka reports it now (one Metadata request for
+    /// it alone, never creating it); `not_found` is the API's answer for a
+    /// topic that does not exist.
+    pub async fn fresh_topic(
+        &self,
+        topic: &str,
+        not_found: fn(&str) -> ApiError,
+    ) -> ApiResult<Arc<wire::cluster::TopicMetadata>> {
+        match self.client().await?.fresh_topic(topic).await {
+            Ok(t) => Ok(t),
+            Err(wire::Error::UnknownTopic(_)) => Err(not_found(topic)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The endpoints served (`api.endpoints.allowlist` / `blocklist`).
     pub fn access_list(&self) -> &AccessList {
         &self.access

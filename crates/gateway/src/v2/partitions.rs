@@ -92,9 +92,5 @@ pub(crate) async fn topic_metadata(
     gateway: &Gateway,
     topic: &str,
 ) -> ApiResult<Arc<TopicMetadata>> {
-    match gateway.client().await?.fresh_topic(topic).await {
-        Ok(t) => Ok(t),
-        Err(wire::Error::UnknownTopic(_)) => Err(ApiError::topic_not_found(topic)),
-        Err(e) => Err(e.into()),
-    }
+    gateway.fresh_topic(topic, ApiError::topic_not_found).await
 }

@@ -47,11 +47,7 @@ pub fn partition_not_found() -> ApiError {
 
 /// The current metadata of `topic` (404 / 40403 when unknown).
 pub async fn topic(ctx: &Context<'_>, topic: &str) -> ApiResult<Arc<TopicMetadata>> {
-    match ctx.gateway.client().await?.fresh_topic(topic).await {
-        Ok(t) => Ok(t),
-        Err(wire::Error::UnknownTopic(_)) => Err(v3_topic_not_found(topic)),
-        Err(e) => Err(e.into()),
-    }
+    ctx.gateway.fresh_topic(topic, v3_topic_not_found).await
 }
 
 /// `GET .../topics/{topic_name}/partitions`.
