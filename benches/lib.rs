@@ -214,11 +214,12 @@ pub fn uncompressed_batch_len(records: &[InputRecord]) -> usize {
 }
 
 /// Appends every record to `builder` as `wire`'s producer does. A batch
-/// sent uncompressed references the values (`append_shared`, which copies
-/// values under `SHARE_VALUES_FROM` bytes): `values` are the records'
-/// values, owned, as the producer owns the records it is given and moves
-/// their values into the batch. A compressed batch copies the values from
-/// `records` (and `values` is not used).
+/// sent uncompressed references values of `SHARE_VALUES_FROM` bytes or more
+/// (`append_shared`): `values` are those values, owned, in record order, as
+/// the producer owns the records it is given and moves such values into the
+/// batch. Shorter values are copied, from `records` (`append`), as are all
+/// values of a compressed batch; like `kafka-protocol`'s encoder, `wire`
+/// then only reads the records it is given.
 #[inline]
 pub fn append_all(
     builder: &mut BatchBuilder,
@@ -226,25 +227,30 @@ pub fn append_all(
     values: Vec<Bytes>,
     compression: Compression,
 ) {
-    if compression == Compression::None {
-        for (r, value) in records.iter().zip(values) {
+    let mut values = values.into_iter();
+    for r in records {
+        if shares_value(r, compression) {
+            let value = values.next().expect("an owned value per shared value");
             builder.append_shared(r.timestamp, Some(&r.key), Some(value), &r.headers);
-        }
-    } else {
-        for r in records {
+        } else {
             builder.append(r.timestamp, Some(&r.key), Some(&r.value), &r.headers);
         }
     }
 }
 
-/// The values `append_all` takes for `compression`: the records' values
-/// (shared, not copied) when the batch is sent uncompressed, else none.
+/// Whether `append_all` hands `record`'s value over to be referenced.
+fn shares_value(record: &InputRecord, compression: Compression) -> bool {
+    compression == Compression::None && record.value.len() >= SHARE_VALUES_FROM
+}
+
+/// The values `append_all` takes for `compression`: the values the batch
+/// references (see there), cloned.
 pub fn owned_values(records: &[InputRecord], compression: Compression) -> Vec<Bytes> {
-    if compression == Compression::None {
-        records.iter().map(|r| r.value.clone()).collect()
-    } else {
-        Vec::new()
-    }
+    records
+        .iter()
+        .filter(|r| shares_value(r, compression))
+        .map(|r| r.value.clone())
+        .collect()
 }
 
 /// The buffer a `BatchBuilder` needs for the records section of the
@@ -252,8 +258,8 @@ pub fn owned_values(records: &[InputRecord], compression: Compression) -> Vec<By
 pub fn builder_capacity(records: &[InputRecord], compression: Compression) -> usize {
     let referenced: usize = records
         .iter()
+        .filter(|r| shares_value(r, compression))
         .map(|r| r.value.len())
-        .filter(|len| compression == Compression::None && *len >= SHARE_VALUES_FROM)
         .sum();
     uncompressed_batch_len(records) - BATCH_OVERHEAD - referenced
 }

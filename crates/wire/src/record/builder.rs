@@ -538,5 +538,46 @@ mod tests {
             prop_assert_eq!(b.len(), a.len());
             prop_assert_eq!(b.to_bytes(), a);
         }
+
+        /// Record lengths around the varint boundaries (127, 16,383 bytes),
+        /// where the headers decide the size of a record's length prefix.
+        #[test]
+        fn prop_records_across_length_prefix_sizes(
+            records in proptest::collection::vec(
+                (
+                    prop_oneof![90usize..140, 16_300usize..16_400],
+                    proptest::option::of(0usize..20),
+                    proptest::collection::vec((0usize..12, proptest::option::of(0usize..40)), 0..4),
+                ),
+                1..12,
+            ),
+        ) {
+            let mut builder = BatchBuilder::default();
+            let mut expected = Vec::new();
+            for (i, (value_len, key_len, header_lens)) in records.iter().enumerate() {
+                let key = key_len.map(|n| value(n, 7));
+                let v = value(*value_len, i as u8);
+                let headers: Vec<Header> = header_lens
+                    .iter()
+                    .map(|(k, v)| Header::new("h".repeat(*k), v.map(|n| value(n, 3))))
+                    .collect();
+                let size = BatchBuilder::record_size(
+                    i as i64, i as i32, key.as_deref(), Some(&v), &headers,
+                );
+                let before = builder.size();
+                builder.append(1_000 + i as i64, key.as_deref(), Some(&v), &headers);
+                prop_assert_eq!(builder.size() - before, size);
+                expected.push((key, v, headers));
+            }
+            let bytes = builder.finish(&BatchParams::default()).unwrap();
+            let batches = decode_batches(bytes, &DecodeOptions::default()).unwrap();
+            prop_assert_eq!(batches[0].records.len(), expected.len());
+            for (record, (key, v, headers)) in batches[0].records.iter().zip(&expected) {
+                prop_assert_eq!(&record.key, key);
+                prop_assert_eq!(record.value.as_ref(), Some(v));
+                let decoded: Vec<Header> = record.headers.iter().collect();
+                prop_assert_eq!(&decoded, headers);
+            }
+        }
     }
 }
