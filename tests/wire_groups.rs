@@ -22,9 +22,9 @@ use bytes::Bytes;
 use kafka_gateway_tests::{b64_from_json, run_python, unique_topic, TestBroker};
 use serde_json::json;
 use tokio::time::Instant;
+use wire::admin::GroupAdmin;
 use wire::consumer::{
-    ConsumedRecord, Consumer, ConsumerConfig, GroupAdmin, OffsetAndMetadata, OffsetReset,
-    TopicPartition,
+    ConsumedRecord, Consumer, ConsumerConfig, OffsetAndMetadata, OffsetReset, TopicPartition,
 };
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
 use wire::protocol::api::list_offsets::OffsetSpec;

@@ -26,9 +26,9 @@ pub mod record;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use admin::Admin;
+pub use admin::{Admin, GroupAdmin};
 pub use cluster::{Client, TopicPartition};
 pub use config::ClientConfig;
-pub use consumer::{Consumer, GroupAdmin};
+pub use consumer::Consumer;
 pub use error::{Error, Result};
 pub use record::{Compression, Header, Record, RecordBatch};

@@ -21,12 +21,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kafka_protocol::messages::ApiKey;
+use wire::admin::GroupAdmin;
 use wire::admin::{
     AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AclResourceType, AlterConfigOp,
     ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ConfigType, DescribeConfigsOptions,
     ElectionType, NewTopic, PartitionReassignment, PatternType,
 };
-use wire::consumer::{fetch, FetchConfig, GroupAdmin};
+use wire::consumer::{fetch, FetchConfig};
 use wire::error::ResponseError;
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
 use wire::protocol::api::fetch::IsolationLevel;

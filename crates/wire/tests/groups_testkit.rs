@@ -28,10 +28,8 @@ use bytes::Bytes;
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::StrBytes;
 use tokio::time::Instant;
-use wire::admin::NewTopic;
-use wire::consumer::{
-    ConsumedRecord, Consumer, ConsumerConfig, GroupAdmin, OffsetAndMetadata, OffsetReset,
-};
+use wire::admin::{GroupAdmin, NewTopic};
+use wire::consumer::{ConsumedRecord, Consumer, ConsumerConfig, OffsetAndMetadata, OffsetReset};
 use wire::error::ResponseError;
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
 use wire::testkit::{Cluster, ClusterConfig};

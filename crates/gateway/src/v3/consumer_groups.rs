@@ -7,7 +7,7 @@
 
 use http::StatusCode;
 use serde_json::{json, Value};
-use wire::consumer::{GroupDescription, MemberDescription, PartitionLag};
+use wire::admin::{GroupDescription, MemberDescription, PartitionLag};
 use wire::error::ResponseError;
 use wire::GroupAdmin;
 

@@ -1,5 +1,6 @@
 //! The admin API: typed calls for topics, partitions, configs, the cluster,
-//! brokers, ACLs, records, reassignments and log directories, on top of the
+//! brokers, ACLs, records, reassignments, log directories and consumer
+//! groups, on top of the
 //! cluster [`Client`].
 //!
 //! Every call picks the broker the protocol wants it sent to:
@@ -36,6 +37,7 @@ pub mod acls;
 pub mod brokers;
 pub mod cluster;
 pub mod configs;
+pub mod groups;
 pub mod log_dirs;
 pub mod partitions;
 pub mod reassignments;
@@ -53,6 +55,9 @@ pub use cluster::ClusterDescription;
 pub use configs::{
     AlterConfigOp, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym,
     ConfigType, DescribeConfigsOptions,
+};
+pub use groups::{
+    GroupAdmin, GroupDescription, GroupListing, GroupResults, MemberDescription, PartitionLag,
 };
 pub use log_dirs::{LogDir, ReplicaLogInfo};
 pub use partitions::ElectionType;

@@ -15,8 +15,5 @@ mod topic_partition;
 pub use config::{ConsumerConfig, CONSUMER_PROPERTIES};
 pub use consumer::{ConsumedRecord, Consumer};
 pub use fetch::{fetch, FetchConfig, FetchedPartition};
-pub use group::admin::{
-    GroupAdmin, GroupDescription, GroupListing, GroupResults, MemberDescription, PartitionLag,
-};
 pub use reader::{OffsetReset, PartitionReader};
 pub use topic_partition::{OffsetAndMetadata, TopicPartition};

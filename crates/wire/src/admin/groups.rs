@@ -26,9 +26,9 @@ use kafka_protocol::messages::{
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::coordinator::coordinator_moved;
 use crate::cluster::Client;
 use crate::conn::Connection;
+use crate::consumer::group::coordinator::coordinator_moved;
 use crate::consumer::{OffsetAndMetadata, TopicPartition};
 use crate::error::{Error, ResponseError, Result};
 use crate::protocol::api::find_coordinator::CoordinatorType;
