@@ -11,7 +11,7 @@
 //! - [`admin`]: topics, partitions, configs, the cluster, brokers, ACLs,
 //!   records, reassignments and log directories.
 //!
-//! With the `testkit` feature, [`testkit`] is an in-process Kafka-compatible
+//! With the `testkit` feature, `testkit` is an in-process Kafka-compatible
 //! cluster for tests and development.
 
 pub mod admin;

@@ -25,7 +25,9 @@ use super::{Compression, HeaderRef, Headers, RecordError, BATCH_OVERHEAD};
 /// against 21 to 22 GiB/s over 1 MiB).
 pub const SHARE_VALUES_FROM: usize = 4096;
 
-/// Builds one record batch. See the [module documentation](self).
+/// Builds one record batch: records are encoded as they are appended, and
+/// the header, the compression and the CRC32C are applied by
+/// [`BatchBuilder::build`].
 #[derive(Debug, Clone)]
 pub struct BatchBuilder {
     /// The batch header (zeroed until the end) and every encoded byte that is
