@@ -65,7 +65,15 @@ impl Drop for Keystore {
 fn https_gateway(flags: &[&str]) -> TestGateway {
     let keystore = Keystore::server();
     let flag = keystore.flag();
-    let mut args = vec!["--dev", "--listeners=https://127.0.0.1:0", flag.as_str()];
+    let mut args = vec![flag.as_str()];
+    args.extend_from_slice(flags);
+    https_gateway_with(&args)
+}
+
+/// A dev gateway whose only listener is `https://127.0.0.1:0`, with the
+/// keystore and other settings of `flags`.
+fn https_gateway_with(flags: &[&str]) -> TestGateway {
+    let mut args = vec!["--dev", "--listeners=https://127.0.0.1:0"];
     args.extend_from_slice(flags);
     TestGateway::start_with(&args)
 }
@@ -367,6 +375,60 @@ print(json.dumps({"status": response.status, "version": version, "body": body}))
     );
 }
 
+/// Keystores as Confluent's REST Proxy users have them: JKS (with a key
+/// password of its own) and PKCS12 written by keytool and by openssl, old
+/// and new encryption.
+#[test]
+fn java_keystores_serve_https() {
+    let jks = fixture_str("server.jks");
+    let stores = [
+        (jks.as_str(), "JKS", Some("keypass")),
+        (&fixture_str("server.p12"), "PKCS12", None),
+        (&fixture_str("server-keytool.p12"), "pkcs12", None),
+        (&fixture_str("server-legacy.p12"), "PKCS12", None),
+    ];
+    for (store, store_type, key_password) in stores {
+        let location = format!("--ssl.keystore.location={store}");
+        let store_type = format!("--ssl.keystore.type={store_type}");
+        let key_password = key_password.map(|p| format!("--ssl.key.password={p}"));
+        let mut flags = vec![
+            location.as_str(),
+            store_type.as_str(),
+            "--ssl.keystore.password=changeit",
+        ];
+        flags.extend(key_password.as_deref());
+        let gw = https_gateway_with(&flags);
+        let r = PLAIN_CLIENT
+            .get(gw.addr, "/v3/clusters")
+            .unwrap_or_else(|e| panic!("{store}: {e}"));
+        assert_eq!(r.status, 200, "{store}");
+    }
+}
+
+/// JKS and PKCS12 truststores vouch for client certificates.
+#[test]
+fn java_truststores_check_client_certificates() {
+    let with_certificate = Client {
+        certificate: true,
+        version: None,
+    };
+    for store in ["truststore.jks", "truststore.p12"] {
+        let gw = https_gateway(&[
+            "--ssl.client.authentication=REQUIRED",
+            &format!("--ssl.truststore.location={}", fixture_str(store)),
+            "--ssl.truststore.password=changeit",
+        ]);
+        assert!(
+            PLAIN_CLIENT.get(gw.addr, "/v3/clusters").is_err(),
+            "{store}: served a client without a certificate"
+        );
+        let r = with_certificate
+            .get(gw.addr, "/v3/clusters")
+            .unwrap_or_else(|e| panic!("{store}: {e}"));
+        assert_eq!(r.status, 200, "{store}");
+    }
+}
+
 /// What `kafka-gateway` reports at start-up when the key material is
 /// missing or unusable.
 #[test]
@@ -399,12 +461,27 @@ fn unusable_key_material_stops_the_start() {
         fixture_str("server.key")
     )]);
     assert!(no_cert.contains("no PEM certificate"), "{no_cert}");
-    let keystore = Keystore::server();
-    let encrypted = bind_error(&[&keystore.flag(), "--ssl.key.password=secret"]);
+    let encrypted = bind_error(&[&Keystore::new("client-encrypted.key", "client.pem").flag()]);
     assert!(
-        encrypted.contains("encrypted private keys are not supported"),
+        encrypted.contains("is encrypted; set its password (ssl.key.password)"),
         "{encrypted}"
     );
+    let jks = format!("--ssl.keystore.location={}", fixture_str("server.jks"));
+    for (flags, expected) in [
+        (
+            vec![jks.as_str(), "--ssl.keystore.password=wrong"],
+            "the store password is wrong",
+        ),
+        (
+            vec![jks.as_str(), "--ssl.keystore.password=changeit"],
+            "the private key password is wrong",
+        ),
+        (vec![jks.as_str()], "needs its password"),
+    ] {
+        let err = bind_error(&flags);
+        assert!(err.contains(expected), "{flags:?}: {err}");
+        assert!(!err.contains("changeit"), "{err}");
+    }
     let mismatched = bind_error(&[&Keystore::new("client.key", "server.pem").flag()]);
     assert!(mismatched.contains("unusable keystore"), "{mismatched}");
 }

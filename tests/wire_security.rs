@@ -540,6 +540,9 @@ async fn tls_client_certificate_is_presented_when_required() {
     let cert = fixture_str("client.pem");
     let key = fixture_str("client.key");
     let keystore = fixture_str("client-keystore.pem");
+    let encrypted_key = fixture_str("client-encrypted.key");
+    let (truststore_jks, keystore_jks) = (fixture_str("truststore.jks"), fixture_str("client.jks"));
+    let (truststore_p12, keystore_p12) = (fixture_str("truststore.p12"), fixture_str("client.p12"));
 
     // Without a client certificate the proxy refuses; with TLS 1.3 the client
     // learns it from an alert on its first read.
@@ -575,6 +578,34 @@ async fn tls_client_certificate_is_presented_when_required() {
             ("ssl.truststore.type", "PEM"),
             ("ssl.keystore.location", keystore.as_str()),
             ("ssl.keystore.type", "PEM"),
+        ],
+        vec![
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("security.protocol", "SSL"),
+            ("ssl.ca.location", ca.as_str()),
+            ("ssl.certificate.location", cert.as_str()),
+            ("ssl.key.location", encrypted_key.as_str()),
+            ("ssl.key.password", "secret"),
+        ],
+        // Java's stores, the type left at its default (JKS) for the JKS pair.
+        vec![
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("security.protocol", "SSL"),
+            ("ssl.truststore.location", truststore_jks.as_str()),
+            ("ssl.truststore.password", "changeit"),
+            ("ssl.keystore.location", keystore_jks.as_str()),
+            ("ssl.keystore.password", "changeit"),
+            ("ssl.key.password", "changeit"),
+        ],
+        vec![
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("security.protocol", "SSL"),
+            ("ssl.truststore.location", truststore_p12.as_str()),
+            ("ssl.truststore.type", "PKCS12"),
+            ("ssl.truststore.password", "changeit"),
+            ("ssl.keystore.location", keystore_p12.as_str()),
+            ("ssl.keystore.type", "PKCS12"),
+            ("ssl.keystore.password", "changeit"),
         ],
     ] {
         let client = within(

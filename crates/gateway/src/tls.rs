@@ -1,10 +1,11 @@
 //! TLS for `https://` listeners: the rustls server configuration built from
 //! the `ssl.*` settings ([`ListenerTls`]), and the handshake.
 //!
-//! The keystore is one PEM file with the private key (PKCS#8, PKCS#1 RSA or
-//! SEC1 EC, unencrypted) and the certificate chain, leaf first; the
-//! truststore a PEM file of CA certificates for client certificates. HTTP/1.1
-//! is offered by ALPN.
+//! The keystore holds the private key and the certificate chain, leaf first:
+//! a PEM file (the key PKCS#8, PKCS#1 RSA, SEC1 EC or encrypted PKCS#8) or
+//! the first private key entry of a JKS or PKCS12 store; the truststore
+//! holds the CA certificates for client certificates, in any of the three
+//! formats (`wire::conn::keystore`). HTTP/1.1 is offered by ALPN.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use rustls::ServerConfig;
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
-use wire::conn::tls::{load_certs, load_private_key, load_roots, provider, TlsError};
+use wire::conn::keystore::load_identity;
+use wire::conn::tls::{load_roots, provider, TlsError};
 
 use crate::config::{ClientAuthentication, ListenerTls, TlsVersion};
 
@@ -24,8 +26,8 @@ use crate::config::{ClientAuthentication, ListenerTls, TlsVersion};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ListenerTlsError {
-    /// A keystore or truststore file could not be read or holds no usable
-    /// PEM content.
+    /// A keystore or truststore file could not be read or opened, or holds
+    /// no usable key or certificate.
     #[error(transparent)]
     Files(#[from] TlsError),
     /// rustls refused the keystore's certificate chain and key (they do not
@@ -57,15 +59,11 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Builds the acceptor for every `https` listener from `tls`, reading the
 /// keystore and truststore files.
 pub fn acceptor(tls: &ListenerTls) -> Result<TlsAcceptor, ListenerTlsError> {
-    if !tls.key_password.is_empty() {
-        return Err(TlsError::EncryptedPrivateKey {
-            path: Some(tls.keystore_location.clone().into()),
-        }
-        .into());
-    }
-    let keystore = Path::new(&tls.keystore_location);
-    let chain = load_certs(keystore, "keystore (ssl.keystore.location)")?;
-    let key = load_private_key(keystore)?;
+    let identity = load_identity(
+        Path::new(&tls.keystore_location),
+        password(&tls.keystore_password),
+        password(&tls.key_password),
+    )?;
 
     let versions: Vec<_> = tls
         .enabled_protocols
@@ -83,7 +81,10 @@ pub fn acceptor(tls: &ListenerTls) -> Result<TlsAcceptor, ListenerTlsError> {
     let builder = match tls.client_authentication {
         ClientAuthentication::None => builder.with_no_client_auth(),
         mode => {
-            let roots = load_roots(Path::new(&tls.truststore_location))?;
+            let roots = load_roots(
+                Path::new(&tls.truststore_location),
+                password(&tls.truststore_password),
+            )?;
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             let verifier = match mode {
                 ClientAuthentication::Requested => verifier.allow_unauthenticated(),
@@ -96,15 +97,19 @@ pub fn acceptor(tls: &ListenerTls) -> Result<TlsAcceptor, ListenerTlsError> {
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config =
-        builder
-            .with_single_cert(chain, key)
-            .map_err(|source| ListenerTlsError::Keystore {
-                path: tls.keystore_location.clone(),
-                source,
-            })?;
+    let mut config = builder
+        .with_single_cert(identity.chain, identity.key)
+        .map_err(|source| ListenerTlsError::Keystore {
+            path: tls.keystore_location.clone(),
+            source,
+        })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A configured password: an empty setting is none.
+fn password(setting: &str) -> Option<&str> {
+    Some(setting).filter(|p| !p.is_empty())
 }
 
 /// The TLS handshake with a client, bounded by [`HANDSHAKE_TIMEOUT`].

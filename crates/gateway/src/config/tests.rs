@@ -991,7 +991,9 @@ fn https_listener_settings() {
     assert_eq!(c.listeners[1].to_string(), "https://0.0.0.0:8443");
     let tls = &c.listener_tls;
     assert_eq!(tls.keystore_location, "/etc/kafka-rest/server.pem");
+    assert_eq!(tls.keystore_type, "PEM");
     assert_eq!(tls.truststore_location, "/etc/kafka-rest/ca.pem");
+    assert_eq!(tls.truststore_type, "PEM");
     assert_eq!(tls.client_authentication, ClientAuthentication::Requested);
     assert_eq!(tls.enabled_protocols, [TlsVersion::Tls13]);
     assert_eq!(tls.protocol, "TLS");
@@ -1016,6 +1018,14 @@ fn https_listener_settings() {
         c.listener_tls.client_authentication,
         ClientAuthentication::Required
     );
+    // Java stores, under either type name (the content decides).
+    let c = dev_config(
+        "listeners=https://0.0.0.0:8443\nssl.keystore.location=server.jks\n\
+         ssl.keystore.type=jks\nssl.truststore.location=ca.p12\nssl.truststore.type=PKCS12\n",
+    );
+    assert_eq!(c.listener_tls.keystore_type, "JKS");
+    assert_eq!(c.listener_tls.truststore_type, "PKCS12");
+    assert!(properties_text(&c).contains("ssl.keystore.type=JKS"));
     // Without an https listener the settings are accepted and unused.
     let c = dev_config("ssl.keystore.location=k.pem\n");
     assert_eq!(c.listener_tls.keystore_location, "k.pem");
@@ -1025,14 +1035,14 @@ fn https_listener_settings() {
 fn invalid_https_settings() {
     let https = "listeners=https://127.0.0.1:8443\nssl.keystore.location=k.pem\n";
     assert_invalid(
-        &format!("{https}ssl.keystore.type=JKS\n"),
+        &format!("{https}ssl.keystore.type=JCEKS\n"),
         "ssl.keystore.type",
-        "JKS stores cannot be read; only PEM files are",
+        "`JCEKS` is not a store type the gateway reads: PEM, JKS or PKCS12",
     );
     assert_invalid(
-        &format!("{https}ssl.truststore.type=PKCS12\n"),
+        &format!("{https}ssl.truststore.type=BKS\n"),
         "ssl.truststore.type",
-        "PKCS12 stores cannot be read",
+        "`BKS` is not a store type",
     );
     assert_invalid(
         &format!("{https}ssl.client.authentication=REQUIRED\n"),

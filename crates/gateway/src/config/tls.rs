@@ -1,9 +1,10 @@
 //! The `ssl.*` settings of `https://` listeners, under the names Confluent's
-//! REST Proxy uses. Key material is read from PEM files (`ssl.keystore.type`
-//! and `ssl.truststore.type` PEM); Java keystores are refused with the
-//! command that converts them.
+//! REST Proxy uses. Key and trust stores are PEM, JKS or PKCS12 files
+//! (`ssl.keystore.type`, `ssl.truststore.type`; see `wire::conn::keystore`).
 
 use std::fmt;
+
+use wire::conn::keystore::StoreFormat;
 
 use super::{ConfigError, RawConfig};
 
@@ -75,19 +76,23 @@ impl TlsVersion {
 /// The TLS settings of `https://` listeners.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ListenerTls {
-    /// `ssl.keystore.location`: PEM file with the server's private key and
-    /// certificate chain. Empty when unset.
+    /// `ssl.keystore.location`: the server's private key and certificate
+    /// chain, in a PEM, JKS or PKCS12 file. Empty when unset.
     pub keystore_location: String,
-    /// `ssl.keystore.password`: not needed by a PEM keystore; kept so that
-    /// configurations that set it still load. Secret.
+    /// `ssl.keystore.type`: `PEM`, `JKS` or `PKCS12`, as configured (the
+    /// file's content decides how it is read).
+    pub keystore_type: String,
+    /// `ssl.keystore.password`: the keystore's password. Secret.
     pub keystore_password: String,
-    /// `ssl.key.password`: the private key's password. Encrypted keys are
-    /// refused at start-up, so it must be empty. Secret.
+    /// `ssl.key.password`: the private key's password (an encrypted PEM key,
+    /// or a JKS key whose password differs from the store's). Secret.
     pub key_password: String,
-    /// `ssl.truststore.location`: PEM file with the CA certificates client
-    /// certificates are checked against. Empty when unset.
+    /// `ssl.truststore.location`: the CA certificates client certificates
+    /// are checked against, in a PEM, JKS or PKCS12 file. Empty when unset.
     pub truststore_location: String,
-    /// `ssl.truststore.password`: not needed by a PEM truststore. Secret.
+    /// `ssl.truststore.type`: as `keystore_type`.
+    pub truststore_type: String,
+    /// `ssl.truststore.password`: the truststore's password. Secret.
     pub truststore_password: String,
     /// `ssl.client.authentication` (or the older `ssl.client.auth=true`).
     pub client_authentication: ClientAuthentication,
@@ -103,9 +108,11 @@ impl fmt::Debug for ListenerTls {
         let secret = |s: &str| if s.is_empty() { "" } else { super::REDACTED };
         f.debug_struct("ListenerTls")
             .field("keystore_location", &self.keystore_location)
+            .field("keystore_type", &self.keystore_type)
             .field("keystore_password", &secret(&self.keystore_password))
             .field("key_password", &secret(&self.key_password))
             .field("truststore_location", &self.truststore_location)
+            .field("truststore_type", &self.truststore_type)
             .field("truststore_password", &secret(&self.truststore_password))
             .field("client_authentication", &self.client_authentication)
             .field("enabled_protocols", &self.enabled_protocols)
@@ -118,20 +125,20 @@ impl ListenerTls {
     /// Reads and checks the settings. `https` says whether any listener
     /// uses them (a keystore is then required).
     pub(super) fn from_raw(raw: &RawConfig, https: bool) -> Result<Self, ConfigError> {
-        for key in ["ssl.keystore.type", "ssl.truststore.type"] {
+        let store_type = |key: &str| {
             let store_type = raw.string(key, "PEM");
-            if !store_type.eq_ignore_ascii_case("PEM") {
-                return Err(raw.invalid(
+            match StoreFormat::from_type_name(&store_type) {
+                Some(_) => Ok(store_type.trim().to_ascii_uppercase()),
+                None => Err(raw.invalid(
                     key,
                     format!(
-                        "{store_type} stores cannot be read; only PEM files are. Convert the \
-                         store (for example `keytool -importkeystore -srckeystore store.jks \
-                         -destkeystore store.p12 -deststoretype PKCS12`, then `openssl pkcs12 \
-                         -in store.p12 -nodes -out store.pem`) and set `{key}=PEM`"
+                        "`{store_type}` is not a store type the gateway reads: PEM, JKS or PKCS12"
                     ),
-                ));
+                )),
             }
-        }
+        };
+        let keystore_type = store_type("ssl.keystore.type")?;
+        let truststore_type = store_type("ssl.truststore.type")?;
 
         let client_authentication = match raw.value("ssl.client.authentication") {
             Some(text) if !text.is_empty() => match text.to_ascii_uppercase().as_str() {
@@ -184,9 +191,11 @@ impl ListenerTls {
 
         let tls = ListenerTls {
             keystore_location: raw.string("ssl.keystore.location", ""),
+            keystore_type,
             keystore_password: raw.string("ssl.keystore.password", ""),
             key_password: raw.string("ssl.key.password", ""),
             truststore_location: raw.string("ssl.truststore.location", ""),
+            truststore_type,
             truststore_password: raw.string("ssl.truststore.password", ""),
             client_authentication,
             enabled_protocols,
@@ -195,8 +204,8 @@ impl ListenerTls {
         if https && tls.keystore_location.is_empty() {
             return Err(raw.invalid(
                 "listeners",
-                "an https:// listener needs `ssl.keystore.location`: a PEM file with the \
-                 server's private key and certificate chain",
+                "an https:// listener needs `ssl.keystore.location`: a PEM, JKS or PKCS12 \
+                 file with the server's private key and certificate chain",
             ));
         }
         if https
@@ -206,8 +215,8 @@ impl ListenerTls {
             return Err(raw.invalid(
                 "ssl.client.authentication",
                 format!(
-                    "{} needs `ssl.truststore.location`: a PEM file with the CA certificates \
-                     that issue client certificates",
+                    "{} needs `ssl.truststore.location`: a PEM, JKS or PKCS12 file with the \
+                     CA certificates that issue client certificates",
                     tls.client_authentication
                 ),
             ));
@@ -226,10 +235,10 @@ impl ListenerTls {
         put("ssl.key.password", self.key_password.clone());
         put("ssl.keystore.location", self.keystore_location.clone());
         put("ssl.keystore.password", self.keystore_password.clone());
-        put("ssl.keystore.type", "PEM".to_owned());
+        put("ssl.keystore.type", self.keystore_type.clone());
         put("ssl.protocol", self.protocol.clone());
         put("ssl.truststore.location", self.truststore_location.clone());
         put("ssl.truststore.password", self.truststore_password.clone());
-        put("ssl.truststore.type", "PEM".to_owned());
+        put("ssl.truststore.type", self.truststore_type.clone());
     }
 }

@@ -2,6 +2,7 @@
 //! and pipelined requests matched to responses by correlation id.
 
 mod connection;
+pub mod keystore;
 mod sasl;
 pub mod scram;
 pub mod security;

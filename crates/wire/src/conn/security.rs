@@ -9,11 +9,16 @@
 //! | `sasl.jaas.config` | Java JAAS entry carrying `username` and `password` options |
 //! | `sasl.username` / `sasl.password` | librdkafka credentials; each one, when set, overrides the value from `sasl.jaas.config` |
 //! | `ssl.ca.location` | PEM file of trusted CA certificates |
-//! | `ssl.truststore.location` + `ssl.truststore.type=PEM` | same, Java style (JKS and PKCS12 are not supported) |
-//! | `ssl.truststore.password` | accepted and ignored (PEM trust stores are not encrypted) |
-//! | `ssl.certificate.location` + `ssl.key.location` | client certificate chain and unencrypted private key (PEM) |
-//! | `ssl.keystore.location` + `ssl.keystore.type=PEM` | one PEM file with the client certificate chain and private key |
-//! | `ssl.key.password` / `ssl.keystore.password` | only accepted when empty: encrypted keys are not supported |
+//! | `ssl.truststore.location` + `ssl.truststore.type` | the same, Java style: a PEM, JKS or PKCS12 trust store |
+//! | `ssl.truststore.password` | the trust store's password (PKCS12; checks a JKS store's integrity) |
+//! | `ssl.certificate.location` + `ssl.key.location` | client certificate chain and private key (PEM) |
+//! | `ssl.keystore.location` + `ssl.keystore.type` | one file with the client certificate chain and private key: PEM, JKS or PKCS12 |
+//! | `ssl.keystore.password` | the key store's password |
+//! | `ssl.key.password` | the private key's password: an encrypted PEM key, or a JKS key whose password differs from the store's |
+//!
+//! A store's type (`PEM`, `JKS`, `PKCS12`, any case; Java's default is JKS)
+//! must be one of the three, and the file's content decides how it is read
+//! (see `conn::keystore`).
 //! | `ssl.endpoint.identification.algorithm` | `https` (default) verifies the host name; empty or `none` skips only the host name check |
 //! | `enable.ssl.certificate.verification` | `false` accepts any server certificate (insecure) |
 //!
@@ -30,6 +35,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use super::keystore::StoreFormat;
 use super::scram::ScramMechanism;
 
 const SECURITY_PROTOCOL: &str = "security.protocol";
@@ -216,16 +222,21 @@ impl fmt::Debug for SaslMechanism {
 /// TLS settings; see `conn::tls` for how they become a rustls configuration.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TlsSettings {
-    /// PEM file with the CA certificates to trust; `None` trusts the
-    /// built-in web PKI roots.
+    /// Trust store with the CA certificates to trust (PEM, JKS or PKCS12);
+    /// `None` trusts the built-in web PKI roots.
     pub ca_location: Option<PathBuf>,
-    /// PEM file with the client certificate chain (leaf first).
+    /// Password of the trust store.
+    pub truststore_password: Option<String>,
+    /// PEM file with the client certificate chain (leaf first), or a key
+    /// store (PEM, JKS or PKCS12) when it is the same file as `key_location`.
     pub certificate_location: Option<PathBuf>,
-    /// PEM file with the client private key (PKCS#8, PKCS#1 or SEC1); may be
-    /// the same file as `certificate_location`.
+    /// PEM file with the client private key (PKCS#8, PKCS#1 or SEC1, or
+    /// encrypted PKCS#8), or the key store.
     pub key_location: Option<PathBuf>,
-    /// Password of an encrypted private key. Encrypted keys are not
-    /// supported: setting this makes `conn::tls::client_config` fail.
+    /// Password of the key store.
+    pub keystore_password: Option<String>,
+    /// Password of the private key (an encrypted PEM key, or a JKS key entry;
+    /// the key store password is used when unset).
     pub key_password: Option<String>,
     /// Check that the server certificate is valid for the host name
     /// (default `true`). When `false` the certificate chain is still verified.
@@ -243,8 +254,10 @@ impl Default for TlsSettings {
     fn default() -> Self {
         TlsSettings {
             ca_location: None,
+            truststore_password: None,
             certificate_location: None,
             key_location: None,
+            keystore_password: None,
             key_password: None,
             verify_hostname: true,
             verify_certificates: true,
@@ -257,17 +270,20 @@ impl fmt::Debug for TlsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsSettings")
             .field("ca_location", &self.ca_location)
+            .field("truststore_password", &redacted(&self.truststore_password))
             .field("certificate_location", &self.certificate_location)
             .field("key_location", &self.key_location)
-            .field(
-                "key_password",
-                &self.key_password.as_ref().map(|_| "<redacted>"),
-            )
+            .field("keystore_password", &redacted(&self.keystore_password))
+            .field("key_password", &redacted(&self.key_password))
             .field("verify_hostname", &self.verify_hostname)
             .field("verify_certificates", &self.verify_certificates)
             .field("server_name", &self.server_name)
             .finish()
     }
+}
+
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "<redacted>")
 }
 
 /// Security settings of a client.
@@ -690,37 +706,23 @@ fn parse_jaas(text: &str) -> Result<JaasEntry, String> {
     })
 }
 
-/// Resolves a Java-style store (`*.location` + `*.type`): only PEM is supported.
-fn pem_store(
+/// Resolves a Java-style store (`*.location` + `*.type`): the type, when
+/// given, must be PEM, JKS or PKCS12; the file's content decides how it is
+/// read.
+fn store(
     props: &Props<'_>,
     location_key: &str,
     type_key: &str,
-    what: &str,
-    alternative: &str,
 ) -> Result<Option<PathBuf>, SecurityConfigError> {
-    let Some(location) = props.path(location_key) else {
-        return Ok(None);
-    };
-    match props.get_trimmed(type_key) {
-        Some(t) if t.eq_ignore_ascii_case("PEM") => Ok(Some(location)),
-        Some(t) if t.eq_ignore_ascii_case("JKS") || t.eq_ignore_ascii_case("PKCS12") => Err(SecurityConfigError::new(
-            type_key,
-            format!(
-                "{what} type {t} is not supported; convert the {what} to PEM and set {type_key}=PEM, or use {alternative}"
-            ),
-        )),
-        Some(t) => Err(SecurityConfigError::new(
-            type_key,
-            format!("unknown {what} type {t:?}; only PEM is supported"),
-        )),
-        None => Err(SecurityConfigError::new(
-            type_key,
-            format!(
-                "{location_key} is set but {type_key} is not, so the {what} is taken as JKS, which is not supported; \
-                 convert the {what} to PEM and set {type_key}=PEM, or use {alternative}"
-            ),
-        )),
+    if let Some(t) = props.get_trimmed(type_key) {
+        if StoreFormat::from_type_name(t).is_none() {
+            return Err(SecurityConfigError::new(
+                type_key,
+                format!("unknown store type {t:?} (expected PEM, JKS or PKCS12)"),
+            ));
+        }
     }
+    Ok(props.path(location_key))
 }
 
 fn parse_bool(props: &Props<'_>, key: &str) -> Result<Option<bool>, SecurityConfigError> {
@@ -750,13 +752,7 @@ fn parse_tls(props: &Props<'_>) -> Result<TlsSettings, SecurityConfigError> {
 
     // Trusted CAs.
     let ca = props.path(SSL_CA_LOCATION);
-    let truststore = pem_store(
-        props,
-        SSL_TRUSTSTORE_LOCATION,
-        SSL_TRUSTSTORE_TYPE,
-        "trust store",
-        "ssl.ca.location with a PEM file",
-    )?;
+    let truststore = store(props, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_TYPE)?;
     tls.ca_location = match (ca, truststore) {
         (Some(a), Some(b)) if a != b => {
             return Err(SecurityConfigError::new(
@@ -766,29 +762,17 @@ fn parse_tls(props: &Props<'_>) -> Result<TlsSettings, SecurityConfigError> {
         }
         (a, b) => a.or(b),
     };
+    tls.truststore_password = props.get(SSL_TRUSTSTORE_PASSWORD).map(str::to_owned);
 
     // Client certificate and key.
     let certificate = props.path(SSL_CERTIFICATE_LOCATION);
     let key = props.path(SSL_KEY_LOCATION);
-    let keystore = pem_store(
-        props,
-        SSL_KEYSTORE_LOCATION,
-        SSL_KEYSTORE_TYPE,
-        "key store",
-        "ssl.certificate.location and ssl.key.location with PEM files",
-    )?;
+    let keystore = store(props, SSL_KEYSTORE_LOCATION, SSL_KEYSTORE_TYPE)?;
     if let Some(keystore) = keystore {
         if certificate.is_some() || key.is_some() {
             return Err(SecurityConfigError::new(
                 SSL_KEYSTORE_LOCATION,
                 format!("conflicts with {SSL_CERTIFICATE_LOCATION}/{SSL_KEY_LOCATION}; set either the key store or the certificate and key"),
-            ));
-        }
-        if props.get(SSL_KEYSTORE_PASSWORD).is_some() {
-            return Err(SecurityConfigError::new(
-                SSL_KEYSTORE_PASSWORD,
-                "password-protected key stores are not supported; use a PEM key store with an unencrypted key \
-                 and remove ssl.keystore.password",
             ));
         }
         tls.certificate_location = Some(keystore.clone());
@@ -812,13 +796,8 @@ fn parse_tls(props: &Props<'_>) -> Result<TlsSettings, SecurityConfigError> {
         tls.certificate_location = certificate;
         tls.key_location = key;
     }
-    if props.get(SSL_KEY_PASSWORD).is_some() {
-        return Err(SecurityConfigError::new(
-            SSL_KEY_PASSWORD,
-            "encrypted private keys are not supported; decrypt the key (for example \
-             `openssl pkey -in encrypted.key -out plain.key`), point ssl.key.location at it and remove ssl.key.password",
-        ));
-    }
+    tls.keystore_password = props.get(SSL_KEYSTORE_PASSWORD).map(str::to_owned);
+    tls.key_password = props.get(SSL_KEY_PASSWORD).map(str::to_owned);
 
     // Verification.
     if let Some(algorithm) = props.get_raw(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM) {
@@ -1301,26 +1280,29 @@ mod tests {
     }
 
     #[test]
-    fn truststore_types_other_than_pem_are_rejected() {
+    fn java_trust_stores() {
         for store_type in [Some("JKS"), Some("PKCS12"), Some("pkcs12"), None] {
             let mut props = vec![
                 ("security.protocol", "SSL"),
                 ("ssl.truststore.location", "/etc/kafka/truststore.jks"),
+                ("ssl.truststore.password", "changeit"),
             ];
             if let Some(t) = store_type {
                 props.push(("ssl.truststore.type", t));
             }
-            let err = parse_err(&props);
-            assert_eq!(err.property, "ssl.truststore.type");
-            assert!(err.message.contains("convert"), "{err}");
-            assert!(err.message.contains("ssl.truststore.type=PEM"), "{err}");
-            assert!(err.message.contains("ssl.ca.location"), "{err}");
+            let tls = parse_ok(&props).tls;
+            assert_eq!(
+                tls.ca_location,
+                Some(PathBuf::from("/etc/kafka/truststore.jks"))
+            );
+            assert_eq!(tls.truststore_password.as_deref(), Some("changeit"));
         }
         let err = parse_err(&[
             ("ssl.truststore.location", "/x"),
             ("ssl.truststore.type", "BKS"),
         ]);
-        assert!(err.message.contains("only PEM"), "{err}");
+        assert_eq!(err.property, "ssl.truststore.type");
+        assert!(err.message.contains("PEM, JKS or PKCS12"), "{err}");
         // A type without a location is harmless.
         parse_ok(&[("ssl.truststore.type", "JKS")]);
     }
@@ -1347,24 +1329,26 @@ mod tests {
             "ssl.certificate.location"
         );
 
-        let err = parse_err(&[
+        // The password of an encrypted key.
+        let tls = parse_ok(&[
             ("ssl.certificate.location", "/c.pem"),
             ("ssl.key.location", "/k.pem"),
             ("ssl.key.password", "secret"),
-        ]);
-        assert_eq!(err.property, "ssl.key.password");
-        assert!(err.message.contains("not supported"), "{err}");
-        assert!(!err.to_string().contains("secret\""), "{err}");
+        ])
+        .tls;
+        assert_eq!(tls.key_password.as_deref(), Some("secret"));
         // An empty key password is the same as none.
-        parse_ok(&[
+        let tls = parse_ok(&[
             ("ssl.certificate.location", "/c.pem"),
             ("ssl.key.location", "/k.pem"),
             ("ssl.key.password", ""),
-        ]);
+        ])
+        .tls;
+        assert_eq!(tls.key_password, None);
     }
 
     #[test]
-    fn pem_keystore() {
+    fn key_stores() {
         let settings = parse_ok(&[
             ("security.protocol", "SSL"),
             ("ssl.keystore.location", "/etc/kafka/client.pem"),
@@ -1380,14 +1364,28 @@ mod tests {
         );
 
         for store_type in [Some("JKS"), Some("PKCS12"), None] {
-            let mut props = vec![("ssl.keystore.location", "/etc/kafka/client.p12")];
+            let mut props = vec![
+                ("ssl.keystore.location", "/etc/kafka/client.p12"),
+                ("ssl.keystore.password", "store-pw"),
+                ("ssl.key.password", "key-pw"),
+            ];
             if let Some(t) = store_type {
                 props.push(("ssl.keystore.type", t));
             }
-            let err = parse_err(&props);
-            assert_eq!(err.property, "ssl.keystore.type");
-            assert!(err.message.contains("ssl.keystore.type=PEM"), "{err}");
+            let tls = parse_ok(&props).tls;
+            let store = Some(PathBuf::from("/etc/kafka/client.p12"));
+            assert_eq!(
+                (&tls.certificate_location, &tls.key_location),
+                (&store, &store)
+            );
+            assert_eq!(tls.keystore_password.as_deref(), Some("store-pw"));
+            assert_eq!(tls.key_password.as_deref(), Some("key-pw"));
         }
+        let err = parse_err(&[
+            ("ssl.keystore.location", "/k.jceks"),
+            ("ssl.keystore.type", "JCEKS"),
+        ]);
+        assert_eq!(err.property, "ssl.keystore.type");
         let err = parse_err(&[
             ("ssl.keystore.location", "/k.pem"),
             ("ssl.keystore.type", "PEM"),
@@ -1395,12 +1393,6 @@ mod tests {
             ("ssl.key.location", "/k.pem"),
         ]);
         assert_eq!(err.property, "ssl.keystore.location");
-        let err = parse_err(&[
-            ("ssl.keystore.location", "/k.pem"),
-            ("ssl.keystore.type", "PEM"),
-            ("ssl.keystore.password", "pw"),
-        ]);
-        assert_eq!(err.property, "ssl.keystore.password");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //!
 //! [`client_config`] turns [`TlsSettings`] into a rustls [`ClientConfig`]:
 //!
-//! * trusted roots come from the PEM file `ca_location`, or the built-in
-//!   web PKI roots when it is unset;
-//! * a client certificate chain and private key (PKCS#8, PKCS#1 RSA or SEC1
-//!   EC, unencrypted) are loaded when configured;
+//! * trusted roots come from the trust store `ca_location` (PEM, JKS or
+//!   PKCS12, see [`keystore`](super::keystore)), or the built-in web PKI roots when it is
+//!   unset;
+//! * a client certificate chain and private key are loaded when configured:
+//!   from PEM files (the key may be an encrypted PKCS#8 key), or from the
+//!   first private key entry of a JKS or PKCS12 key store;
 //! * `verify_hostname = false` still verifies the certificate chain and only
 //!   ignores a host name mismatch;
 //! * `verify_certificates = false` accepts any server certificate (insecure:
@@ -21,12 +23,13 @@ use std::sync::Arc;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, RootCertStore,
     SignatureScheme,
 };
 
+use super::keystore::{load_certs, load_identity, load_private_key, load_trusted, StoreError};
 use super::security::TlsSettings;
 
 /// Building a TLS client configuration failed.
@@ -78,14 +81,35 @@ pub enum TlsError {
         /// The key file.
         path: PathBuf,
     },
-    /// The private key is encrypted, or a key password was configured.
+    /// The private key is encrypted and no key password is configured.
     #[error(
-        "encrypted private keys are not supported{}; decrypt the key (for example `openssl pkey -in encrypted.key -out plain.key`) and drop the key password",
-        path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default()
+        "the private key{} is encrypted; set its password (ssl.key.password)",
+        path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default()
     )]
     EncryptedPrivateKey {
         /// The key file, when known.
         path: Option<PathBuf>,
+    },
+    /// The private key is encrypted the legacy OpenSSL way
+    /// (`Proc-Type: 4,ENCRYPTED`), which only OpenSSL reads.
+    #[error(
+        "the private key in {} is encrypted in OpenSSL's legacy format; convert it to PKCS#8 \
+         (`openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.key -out new.key`)",
+        path.display()
+    )]
+    LegacyEncryptedKey {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A key store, trust store or encrypted key could not be opened.
+    #[error("cannot use {what} {}: {source}", path.display())]
+    Store {
+        /// What the file was supposed to hold.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: StoreError,
     },
     /// Only one of the client certificate and the private key was configured.
     #[error("a client certificate needs both a certificate chain and a private key; only the {present} is configured")]
@@ -116,15 +140,6 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// Builds the rustls client configuration for `settings`. The result is
 /// meant to be shared by all connections of a client.
 pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsError> {
-    if settings
-        .key_password
-        .as_deref()
-        .is_some_and(|p| !p.is_empty())
-    {
-        return Err(TlsError::EncryptedPrivateKey {
-            path: settings.key_location.clone(),
-        });
-    }
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -136,7 +151,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
             .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert { provider }))
     } else {
         let roots = match &settings.ca_location {
-            Some(path) => load_roots(path)?,
+            Some(path) => load_roots(path, settings.truststore_password.as_deref())?,
             None => {
                 let mut roots = RootCertStore::empty();
                 roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -158,8 +173,21 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
 
     let config = match (&settings.certificate_location, &settings.key_location) {
         (Some(cert_path), Some(key_path)) => {
-            let chain = load_certs(cert_path, "client certificate")?;
-            let key = load_private_key(key_path)?;
+            let key_password = settings.key_password.as_deref();
+            let (chain, key) = if cert_path == key_path {
+                // One file: a PEM file with both, or a JKS or PKCS12 store.
+                let identity = load_identity(
+                    cert_path,
+                    settings.keystore_password.as_deref(),
+                    key_password,
+                )?;
+                (identity.chain, identity.key)
+            } else {
+                (
+                    load_certs(cert_path, "client certificate")?,
+                    load_private_key(key_path, key_password)?,
+                )
+            };
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(TlsError::ClientIdentity)?
@@ -209,41 +237,11 @@ where
         .await
 }
 
-fn read_file(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::ReadFile {
-        what,
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Reads a PEM file's certificates (a chain, or CA certificates); `what`
-/// names the file in errors. A file without any certificate is an error.
-pub fn load_certs(
-    path: &Path,
-    what: &'static str,
-) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let pem = read_file(path, what)?;
-    let certs = rustls_pemfile::certs(&mut pem.as_slice())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| TlsError::InvalidPem {
-            what,
-            path: path.to_owned(),
-            source,
-        })?;
-    if certs.is_empty() {
-        return Err(TlsError::NoCertificates {
-            what,
-            path: path.to_owned(),
-        });
-    }
-    Ok(certs)
-}
-
-/// Reads a PEM file of CA certificates into a trust store.
-pub fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
+/// Reads a trust store (PEM, JKS or PKCS12; see [`keystore`](super::keystore)) into a
+/// root store.
+pub fn load_roots(path: &Path, password: Option<&str>) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
-    for cert in load_certs(path, "CA certificate")? {
+    for cert in load_trusted(path, password)? {
         roots
             .add(cert)
             .map_err(|source| TlsError::InvalidCaCertificate {
@@ -252,33 +250,6 @@ pub fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
             })?;
     }
     Ok(roots)
-}
-
-/// Reads the first private key of a PEM file (PKCS#8, PKCS#1 RSA or SEC1
-/// EC). Encrypted keys are an error that says so.
-pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    let pem = read_file(path, "private key")?;
-    let text = String::from_utf8_lossy(&pem);
-    // Encrypted PKCS#8 blocks are skipped by the PEM reader and legacy
-    // OpenSSL encryption hides inside an ordinary block; name both clearly.
-    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-        || text.contains("Proc-Type: 4,ENCRYPTED")
-    {
-        return Err(TlsError::EncryptedPrivateKey {
-            path: Some(path.to_owned()),
-        });
-    }
-    match rustls_pemfile::private_key(&mut pem.as_slice()) {
-        Ok(Some(key)) => Ok(key),
-        Ok(None) => Err(TlsError::NoPrivateKey {
-            path: path.to_owned(),
-        }),
-        Err(source) => Err(TlsError::InvalidPem {
-            what: "private key",
-            path: path.to_owned(),
-            source,
-        }),
-    }
 }
 
 /// Verifies the chain like the web PKI verifier but ignores a certificate
@@ -403,6 +374,7 @@ impl ServerCertVerifier for AcceptAnyServerCert {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::pki_types::PrivateKeyDer;
     use std::net::SocketAddr;
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -427,7 +399,7 @@ mod tests {
             .with_safe_default_protocol_versions()
             .unwrap();
         let builder = if client_auth {
-            let roots = load_roots(&fixture("ca.pem")).unwrap();
+            let roots = load_roots(&fixture("ca.pem"), None).unwrap();
             let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
                 Arc::new(roots),
                 provider,
@@ -439,7 +411,7 @@ mod tests {
             builder.with_no_client_auth()
         };
         let chain = load_certs(&fixture("server.pem"), "server certificate").unwrap();
-        let key = load_private_key(&fixture("server.key")).unwrap();
+        let key = load_private_key(&fixture("server.key"), None).unwrap();
         Arc::new(builder.with_single_cert(chain, key).unwrap())
     }
 
@@ -579,6 +551,37 @@ mod tests {
         }
     }
 
+    /// The Java-style stores: a JKS or PKCS12 trust store, and the client
+    /// identity from a JKS or PKCS12 key store or an encrypted PEM key.
+    #[tokio::test]
+    async fn handshake_with_java_stores_and_encrypted_keys() {
+        let pass = || Some("changeit".to_owned());
+        for (truststore, keystore) in [
+            ("truststore.jks", "client.jks"),
+            ("truststore.p12", "client.p12"),
+            ("truststore-openssl.p12", "client.jks"),
+        ] {
+            let settings = TlsSettings {
+                ca_location: Some(fixture(truststore)),
+                truststore_password: pass(),
+                certificate_location: Some(fixture(keystore)),
+                key_location: Some(fixture(keystore)),
+                keystore_password: pass(),
+                ..TlsSettings::default()
+            };
+            round_trip(true, "localhost", &settings)
+                .await
+                .unwrap_or_else(|e| panic!("{truststore} + {keystore}: {e}"));
+        }
+        let settings = TlsSettings {
+            certificate_location: Some(fixture("client.pem")),
+            key_location: Some(fixture("client-encrypted.key")),
+            key_password: Some("secret".to_owned()),
+            ..settings_with_ca()
+        };
+        round_trip(true, "localhost", &settings).await.unwrap();
+    }
+
     #[tokio::test]
     async fn client_certificate_required_but_missing() {
         round_trip(true, "localhost", &settings_with_ca())
@@ -589,19 +592,19 @@ mod tests {
     #[test]
     fn key_formats_are_detected() {
         assert!(matches!(
-            load_private_key(&fixture("client.key")).unwrap(),
+            load_private_key(&fixture("client.key"), None).unwrap(),
             PrivateKeyDer::Pkcs8(_)
         ));
         assert!(matches!(
-            load_private_key(&fixture("client-sec1.key")).unwrap(),
+            load_private_key(&fixture("client-sec1.key"), None).unwrap(),
             PrivateKeyDer::Sec1(_)
         ));
         assert!(matches!(
-            load_private_key(&fixture("client-rsa.key")).unwrap(),
+            load_private_key(&fixture("client-rsa.key"), None).unwrap(),
             PrivateKeyDer::Pkcs1(_)
         ));
         assert!(matches!(
-            load_private_key(&fixture("client-keystore.pem")).unwrap(),
+            load_private_key(&fixture("client-keystore.pem"), None).unwrap(),
             PrivateKeyDer::Pkcs8(_)
         ));
         assert_eq!(
@@ -613,7 +616,7 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_keys_are_rejected() {
+    fn key_and_store_passwords_are_checked() {
         let settings = TlsSettings {
             certificate_location: Some(fixture("client.pem")),
             key_location: Some(fixture("client-encrypted.key")),
@@ -624,17 +627,28 @@ mod tests {
             matches!(err, TlsError::EncryptedPrivateKey { path: Some(_) }),
             "{err}"
         );
-        assert!(err.to_string().contains("openssl pkey"), "{err}");
+        assert!(err.to_string().contains("ssl.key.password"), "{err}");
 
-        let settings = TlsSettings {
-            certificate_location: Some(fixture("client.pem")),
-            key_location: Some(fixture("client.key")),
-            key_password: Some("secret".to_owned()),
-            ..settings_with_ca()
+        let wrong = |settings: TlsSettings| {
+            let err = client_config(&settings).unwrap_err();
+            assert!(err.to_string().contains("password is wrong"), "{err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
         };
-        let err = client_config(&settings).unwrap_err();
-        assert!(matches!(err, TlsError::EncryptedPrivateKey { .. }), "{err}");
-        assert!(!err.to_string().contains("secret"), "{err}");
+        wrong(TlsSettings {
+            key_password: Some("hunter2".to_owned()),
+            ..settings
+        });
+        wrong(TlsSettings {
+            ca_location: Some(fixture("truststore.p12")),
+            truststore_password: Some("hunter2".to_owned()),
+            ..TlsSettings::default()
+        });
+        wrong(TlsSettings {
+            certificate_location: Some(fixture("client.jks")),
+            key_location: Some(fixture("client.jks")),
+            keystore_password: Some("hunter2".to_owned()),
+            ..settings_with_ca()
+        });
     }
 
     #[test]
