@@ -254,13 +254,8 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::fixture_bytes as fixture;
     use super::*;
-
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture")
-    }
 
     #[test]
     fn reads_a_keytool_key_store() {

@@ -110,20 +110,16 @@ pub fn load_identity(
     store_password: Option<&str>,
     key_password: Option<&str>,
 ) -> Result<Identity, TlsError> {
-    const WHAT: &str = "key store";
-    let data = pem::read_file(path, WHAT)?;
-    let failed = |source| TlsError::Store {
-        what: WHAT,
-        path: path.to_owned(),
-        source,
-    };
-    match StoreFormat::detect(&data).map_err(failed)? {
+    let file = StoreFile::read(path, "key store")?;
+    let failed = |source| file.error(source);
+    let data = &file.data;
+    match file.format()? {
         StoreFormat::Pem => Ok(Identity {
-            chain: pem::certs(&data, path, WHAT)?,
-            key: pem::private_key(&data, path, key_password)?,
+            chain: pem::certs(data, path, file.what)?,
+            key: pem::private_key(data, path, key_password)?,
         }),
         StoreFormat::Jks => {
-            let entries = jks::parse(&data, store_password).map_err(failed)?;
+            let entries = jks::parse(data, store_password).map_err(failed)?;
             let (protected, chain) = entries
                 .into_iter()
                 .find_map(|entry| match entry {
@@ -144,7 +140,7 @@ pub fn load_identity(
         }
         StoreFormat::Pkcs12 => {
             let password = store_password.or(key_password).unwrap_or("");
-            let (key, chain) = pkcs12::first_key(&data, password)
+            let (key, chain) = pkcs12::first_key(data, password)
                 .map_err(failed)?
                 .ok_or_else(|| failed(StoreError::NoKey))?;
             Ok(identity(key, chain))
@@ -159,16 +155,12 @@ pub fn load_trusted(
     path: &Path,
     password: Option<&str>,
 ) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    const WHAT: &str = "trust store";
-    let data = pem::read_file(path, WHAT)?;
-    let failed = |source| TlsError::Store {
-        what: WHAT,
-        path: path.to_owned(),
-        source,
-    };
-    let der = match StoreFormat::detect(&data).map_err(failed)? {
-        StoreFormat::Pem => return pem::certs(&data, path, "CA certificate"),
-        StoreFormat::Jks => jks::parse(&data, password)
+    let file = StoreFile::read(path, "trust store")?;
+    let failed = |source| file.error(source);
+    let data = &file.data;
+    let der = match file.format()? {
+        StoreFormat::Pem => return pem::certs(data, path, "CA certificate"),
+        StoreFormat::Jks => jks::parse(data, password)
             .map_err(failed)?
             .into_iter()
             .filter_map(|entry| match entry {
@@ -177,13 +169,39 @@ pub fn load_trusted(
             })
             .collect::<Vec<_>>(),
         StoreFormat::Pkcs12 => {
-            pkcs12::certificates(&data, password.unwrap_or("")).map_err(failed)?
+            pkcs12::certificates(data, password.unwrap_or("")).map_err(failed)?
         }
     };
     if der.is_empty() {
         return Err(failed(StoreError::NoCertificates));
     }
     Ok(der.into_iter().map(CertificateDer::from).collect())
+}
+
+/// A store's content, with what it holds and where it is for errors.
+struct StoreFile<'a> {
+    path: &'a Path,
+    what: &'static str,
+    data: Vec<u8>,
+}
+
+impl<'a> StoreFile<'a> {
+    fn read(path: &'a Path, what: &'static str) -> Result<Self, TlsError> {
+        let data = pem::read_file(path, what)?;
+        Ok(StoreFile { path, what, data })
+    }
+
+    fn format(&self) -> Result<StoreFormat, TlsError> {
+        StoreFormat::detect(&self.data).map_err(|source| self.error(source))
+    }
+
+    fn error(&self, source: StoreError) -> TlsError {
+        TlsError::Store {
+            what: self.what,
+            path: self.path.to_owned(),
+            source,
+        }
+    }
 }
 
 fn identity(key: Vec<u8>, chain: Vec<Vec<u8>>) -> Identity {
@@ -193,16 +211,26 @@ fn identity(key: Vec<u8>, chain: Vec<Vec<u8>>) -> Identity {
     }
 }
 
+/// The TLS fixtures of `tests/fixtures/tls` (see `gen.sh` there).
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
+mod testing {
+    use std::path::{Path, PathBuf};
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
 
-    fn fixture(name: &str) -> PathBuf {
+    pub(super) fn fixture(name: &str) -> PathBuf {
         Path::new(FIXTURES).join(name)
     }
+
+    pub(super) fn fixture_bytes(name: &str) -> Vec<u8> {
+        std::fs::read(fixture(name)).expect("fixture")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::fixture;
+    use super::*;
 
     #[test]
     fn every_key_store_format_gives_the_same_identity() {

@@ -46,13 +46,8 @@ fn open(data: &[u8], password: &str, policy: Pkcs12ImportPolicy) -> Result<KeySt
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::fixture_bytes as fixture;
     use super::*;
-
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture")
-    }
 
     #[test]
     fn reads_key_stores_from_openssl_and_keytool() {
