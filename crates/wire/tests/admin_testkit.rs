@@ -66,6 +66,14 @@ fn tp(topic: &str, partition: i32) -> TopicPartition {
     TopicPartition::new(topic, partition)
 }
 
+/// The error code of `partition`'s failed result in a per-partition answer.
+fn failure<T: std::fmt::Debug>(
+    results: &BTreeMap<TopicPartition, Result<T, Error>>,
+    partition: TopicPartition,
+) -> Option<ResponseError> {
+    results[&partition].as_ref().unwrap_err().code()
+}
+
 /// Produces `values` to one partition and returns their offsets.
 async fn produce(admin: &Admin, topic: &str, partition: i32, values: &[String]) -> Vec<i64> {
     let producer = Producer::new(
@@ -914,7 +922,7 @@ async fn incremental_alter_configs_set_delete_append_subtract() {
             .await
             .expect("delete records");
         assert_eq!(
-            deleted[&tp("altered", 0)].as_ref().unwrap_err().code(),
+            failure(&deleted, tp("altered", 0)),
             Some(ResponseError::PolicyViolation)
         );
 
@@ -1164,7 +1172,7 @@ async fn deleted_records_move_the_low_watermark() {
             "-1 deletes up to the high watermark"
         );
         assert_eq!(
-            deleted[&tp("trimmed", 2)].as_ref().unwrap_err().code(),
+            failure(&deleted, tp("trimmed", 2)),
             Some(ResponseError::OffsetOutOfRange)
         );
         assert!(deleted[&tp("trimmed", 7)].is_err());
@@ -1391,102 +1399,89 @@ async fn acls_are_created_matched_by_filters_and_deleted() {
             "a binding created twice is stored once"
         );
         let any = AclBindingFilter::any;
-        assert_eq!(
-            describe(AclBindingFilter {
-                resource_type: Res::Topic,
-                ..any()
-            })
-            .await,
-            sorted(vec![
-                orders_read.clone(),
-                prefix_write.clone(),
-                any_topic.clone()
-            ])
-        );
-        // MATCH: every binding that applies to topic "orders".
-        assert_eq!(
-            describe(AclBindingFilter {
-                resource_type: Res::Topic,
-                resource_name: Some("orders".into()),
-                pattern_type: Pat::Match,
-                ..any()
-            })
-            .await,
-            sorted(vec![
-                orders_read.clone(),
-                prefix_write.clone(),
-                any_topic.clone()
-            ])
-        );
-        assert_eq!(
-            describe(AclBindingFilter {
-                resource_type: Res::Topic,
-                resource_name: Some("other".into()),
-                pattern_type: Pat::Match,
-                ..any()
-            })
-            .await,
-            vec![any_topic.clone()]
-        );
-        // ANY pattern with a name: exact names only.
-        assert_eq!(
-            describe(AclBindingFilter {
-                resource_name: Some("orders".into()),
-                ..any()
-            })
-            .await,
-            vec![orders_read.clone()]
-        );
-        assert_eq!(
-            describe(AclBindingFilter {
-                pattern_type: Pat::Prefixed,
-                ..any()
-            })
-            .await,
-            sorted(vec![prefix_write.clone(), txn.clone()])
-        );
-        assert_eq!(
-            describe(AclBindingFilter {
-                operation: Op::Read,
-                ..any()
-            })
-            .await,
-            sorted(vec![orders_read.clone(), group_read.clone()])
-        );
-        assert_eq!(
-            describe(AclBindingFilter {
-                permission: Perm::Deny,
-                ..any()
-            })
-            .await,
-            vec![prefix_write.clone()]
-        );
-        assert_eq!(
-            describe(AclBindingFilter {
-                principal: Some("User:alice".into()),
-                ..any()
-            })
-            .await,
-            sorted(vec![orders_read.clone(), group_read.clone()])
-        );
-        assert_eq!(
-            describe(AclBindingFilter {
-                host: Some("10.0.0.1".into()),
-                ..any()
-            })
-            .await,
-            vec![cluster_alter.clone()]
-        );
-        assert_eq!(
-            describe(AclBindingFilter::exact(&txn)).await,
-            vec![txn.clone()]
-        );
-        assert!(describe(AclBindingFilter {
-            resource_type: Res::User,
-            ..any()
-        })
-        .await
-        .is_empty());
+        let cases = [
+            (
+                AclBindingFilter {
+                    resource_type: Res::Topic,
+                    ..any()
+                },
+                vec![&orders_read, &prefix_write, &any_topic],
+            ),
+            // MATCH: every binding that applies to topic "orders".
+            (
+                AclBindingFilter {
+                    resource_type: Res::Topic,
+                    resource_name: Some("orders".into()),
+                    pattern_type: Pat::Match,
+                    ..any()
+                },
+                vec![&orders_read, &prefix_write, &any_topic],
+            ),
+            (
+                AclBindingFilter {
+                    resource_type: Res::Topic,
+                    resource_name: Some("other".into()),
+                    pattern_type: Pat::Match,
+                    ..any()
+                },
+                vec![&any_topic],
+            ),
+            // ANY pattern with a name: exact names only.
+            (
+                AclBindingFilter {
+                    resource_name: Some("orders".into()),
+                    ..any()
+                },
+                vec![&orders_read],
+            ),
+            (
+                AclBindingFilter {
+                    pattern_type: Pat::Prefixed,
+                    ..any()
+                },
+                vec![&prefix_write, &txn],
+            ),
+            (
+                AclBindingFilter {
+                    operation: Op::Read,
+                    ..any()
+                },
+                vec![&orders_read, &group_read],
+            ),
+            (
+                AclBindingFilter {
+                    permission: Perm::Deny,
+                    ..any()
+                },
+                vec![&prefix_write],
+            ),
+            (
+                AclBindingFilter {
+                    principal: Some("User:alice".into()),
+                    ..any()
+                },
+                vec![&orders_read, &group_read],
+            ),
+            (
+                AclBindingFilter {
+                    host: Some("10.0.0.1".into()),
+                    ..any()
+                },
+                vec![&cluster_alter],
+            ),
+            (AclBindingFilter::exact(&txn), vec![&txn]),
+            (
+                AclBindingFilter {
+                    resource_type: Res::User,
+                    ..any()
+                },
+                vec![],
+            ),
+        ];
+        for (filter, expected) in cases {
+            let expected = sorted(expected.into_iter().cloned().collect());
+            assert_eq!(describe(filter.clone()).await, expected, "{filter:?}");
+        }
 
         // Each filter reports what it deleted; a binding matched by two
         // filters goes once.
@@ -1590,12 +1585,12 @@ async fn reassignments_are_listed_while_running_then_complete_or_cancel() {
         assert!(results[&tp("moving", 0)].is_ok());
         assert!(results[&tp("moving", 1)].is_ok());
         assert_eq!(
-            results[&tp("moving", 2)].as_ref().unwrap_err().code(),
+            failure(&results, tp("moving", 2)),
             Some(ResponseError::NoReassignmentInProgress)
         );
         for missing in [tp("moving", 9), tp("absent", 0)] {
             assert_eq!(
-                results[&missing].as_ref().unwrap_err().code(),
+                failure(&results, missing),
                 Some(ResponseError::UnknownTopicOrPartition)
             );
         }
@@ -1675,7 +1670,7 @@ async fn reassignments_are_listed_while_running_then_complete_or_cancel() {
             .await
             .expect("alter");
         assert_eq!(
-            results[&tp("moving", 2)].as_ref().unwrap_err().code(),
+            failure(&results, tp("moving", 2)),
             Some(ResponseError::InvalidReplicaAssignment)
         );
         assert!(matches!(
@@ -1726,7 +1721,7 @@ async fn leader_elections_preferred_and_unclean() {
             .expect("elect");
         assert!(results[&tp("elected", 0)].is_ok());
         assert_eq!(
-            results[&tp("elected", 1)].as_ref().unwrap_err().code(),
+            failure(&results, tp("elected", 1)),
             Some(ResponseError::ElectionNotNeeded)
         );
         assert_eq!(cluster.leader("elected", 0).unwrap(), 1);
@@ -1754,7 +1749,7 @@ async fn leader_elections_preferred_and_unclean() {
             .await
             .expect("elect");
         assert_eq!(
-            results[&tp("elected", 1)].as_ref().unwrap_err().code(),
+            failure(&results, tp("elected", 1)),
             Some(ResponseError::PreferredLeaderNotAvailable)
         );
         assert_eq!(cluster.leader("elected", 1).unwrap(), 3);
@@ -1771,15 +1766,15 @@ async fn leader_elections_preferred_and_unclean() {
             .await
             .expect("elect");
         assert_eq!(
-            results[&tp("elected", 0)].as_ref().unwrap_err().code(),
+            failure(&results, tp("elected", 0)),
             Some(ResponseError::ElectionNotNeeded)
         );
         assert_eq!(
-            results[&tp("lonely", 0)].as_ref().unwrap_err().code(),
+            failure(&results, tp("lonely", 0)),
             Some(ResponseError::EligibleLeadersNotAvailable)
         );
         assert_eq!(
-            results[&tp("lonely", 4)].as_ref().unwrap_err().code(),
+            failure(&results, tp("lonely", 4)),
             Some(ResponseError::UnknownTopicOrPartition)
         );
         assert!(admin
