@@ -17,6 +17,12 @@
 //! output passes the limit; the decoder's own buffers are bounded by the
 //! frame's block size (at most about 8 MiB for linked 4 MiB blocks).
 //!
+//! Frames as Kafka clients write them — independent blocks of at most
+//! 64 KiB, no block or content checksums — are decoded block by block
+//! straight into the output; every other frame goes through `lz4_flex`'s
+//! streaming `FrameDecoder`, which copies each block in and out of its own
+//! buffers.
+//!
 //! # References
 //! - Kafka record batch compression:
 //!   <https://kafka.apache.org/documentation/#recordbatch>
@@ -27,7 +33,9 @@
 
 use std::io::{self, Read, Write};
 
+use lz4_flex::block::DecompressError;
 use lz4_flex::frame::{BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameInfo};
+use twox_hash::XxHash32;
 
 use super::{Compression, CompressionError};
 
@@ -47,6 +55,8 @@ const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
 /// FLG: the version field (bits 7-6) and its only valid value, `01`.
 const FLG_VERSION_MASK: u8 = 0b1100_0000;
 const FLG_VERSION_01: u8 = 0b0100_0000;
+/// FLG: blocks do not refer to earlier blocks.
+const FLG_BLOCK_INDEPENDENCE: u8 = 0b0010_0000;
 /// FLG: each block is followed by a 4-byte checksum.
 const FLG_BLOCK_CHECKSUM: u8 = 0b0001_0000;
 /// FLG: the descriptor carries an 8-byte content size.
@@ -58,6 +68,10 @@ const FLG_DICT_ID: u8 = 0b0000_0001;
 
 /// Block size word: set when the block is stored uncompressed.
 const BLOCK_UNCOMPRESSED: u32 = 0x8000_0000;
+
+/// The largest block size decoded straight into the output (the size
+/// Kafka's clients write).
+const DIRECT_MAX_BLOCK: usize = 64 << 10;
 
 /// Compresses `input` as one LZ4 frame appended to `out`.
 pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
@@ -105,13 +119,21 @@ fn decompress_frames(
 ) -> Result<(), CompressionError> {
     let mut remaining = limit;
     while !input.is_empty() {
-        let (declared, frame_len) = check_frame(input)?;
-        if declared.is_some_and(|size| size > u64::try_from(remaining).unwrap_or(u64::MAX)) {
+        let layout = check_frame(input)?;
+        if layout
+            .declared
+            .is_some_and(|size| size > u64::try_from(remaining).unwrap_or(u64::MAX))
+        {
             return Err(CompressionError::TooLarge { limit });
         }
-        let (frame, rest) = input.split_at(frame_len);
+        let (frame, rest) = input.split_at(layout.len);
         let before = out.len();
-        decompress_frame(frame, remaining, out).map_err(|err| match err {
+        let decoded = if layout.is_direct() {
+            decompress_blocks(frame, &layout, remaining, out)
+        } else {
+            decompress_frame(frame, remaining, out)
+        };
+        decoded.map_err(|err| match err {
             CompressionError::TooLarge { .. } => CompressionError::TooLarge { limit },
             other => other,
         })?;
@@ -140,11 +162,95 @@ fn decompress_frame(frame: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(),
     Ok(())
 }
 
+/// Decodes the structurally checked frame `frame`, whose blocks are
+/// independent and carry no checksums (see [`FrameLayout::is_direct`]),
+/// block by block into `out`, appending at most `limit` bytes. The header
+/// checksum and the declared content size are checked here.
+fn decompress_blocks(
+    frame: &[u8],
+    layout: &FrameLayout,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    let descriptor = &frame[4..layout.header_len - 1];
+    let checksum = (XxHash32::oneshot(0, descriptor) >> 8) as u8;
+    if checksum != frame[layout.header_len - 1] {
+        return Err(CODEC.error("corrupt input: header checksum mismatch"));
+    }
+    if let Some(size) = layout.declared {
+        out.reserve(usize::try_from(size).unwrap_or(limit).min(limit));
+    }
+    let start = out.len();
+    let mut blocks = Cursor(&frame[layout.header_len..]);
+    loop {
+        let word = blocks.u32_le("block size")?;
+        if word == 0 {
+            break;
+        }
+        let size = usize::try_from(word & !BLOCK_UNCOMPRESSED).unwrap_or(usize::MAX);
+        let block = blocks.take(size, "block")?;
+        let room = limit - (out.len() - start);
+        if word & BLOCK_UNCOMPRESSED != 0 {
+            if block.len() > room {
+                return Err(CompressionError::TooLarge { limit });
+            }
+            out.extend_from_slice(block);
+            continue;
+        }
+        // Room for the whole block unless the limit is nearer; a block needs
+        // at most 255 output bytes per input byte.
+        let room_here = DIRECT_MAX_BLOCK
+            .min(room)
+            .min(block.len().saturating_mul(255));
+        let at = out.len();
+        out.resize(at + room_here, 0);
+        match lz4_flex::block::decompress_into(block, &mut out[at..]) {
+            Ok(n) => out.truncate(at + n),
+            Err(DecompressError::OutputTooSmall { .. }) if room_here == room => {
+                return Err(CompressionError::TooLarge { limit });
+            }
+            Err(err) => return Err(CODEC.error(format!("corrupt input: {err}"))),
+        }
+    }
+    let produced = out.len() - start;
+    if layout
+        .declared
+        .is_some_and(|size| u64::try_from(produced).ok() != Some(size))
+    {
+        return Err(CODEC.error("corrupt input: content size differs from the frame's"));
+    }
+    Ok(())
+}
+
+/// What [`check_frame`] learns of a frame.
+#[derive(Debug)]
+struct FrameLayout {
+    /// The FLG byte.
+    flg: u8,
+    /// The maximum block size, in bytes.
+    max_block: usize,
+    /// The declared content size, if any.
+    declared: Option<u64>,
+    /// Bytes up to and including the header checksum.
+    header_len: usize,
+    /// Bytes of the whole frame.
+    len: usize,
+}
+
+impl FrameLayout {
+    /// Whether the frame is decoded straight into the output: independent
+    /// blocks of at most 64 KiB, without block or content checksums.
+    fn is_direct(&self) -> bool {
+        self.flg & FLG_BLOCK_INDEPENDENCE != 0
+            && self.flg & (FLG_BLOCK_CHECKSUM | FLG_CONTENT_CHECKSUM) == 0
+            && self.max_block <= DIRECT_MAX_BLOCK
+    }
+}
+
 /// Walks the frame at the start of `input` without decompressing it: it must
-/// be a complete standard frame without a dictionary id. Returns the frame's
-/// declared content size, if any, and its length in bytes. Checksums and
+/// be a complete standard frame without a dictionary id. Checksums and
 /// block contents are left to the decoder.
-fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
+fn check_frame(input: &[u8]) -> Result<FrameLayout, CompressionError> {
     let mut cursor = Cursor(input);
     let magic = cursor.u32_le("frame magic")?;
     if magic == LEGACY_MAGIC {
@@ -178,6 +284,7 @@ fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
         None
     };
     cursor.skip(1, "header checksum")?;
+    let header_len = input.len() - cursor.0.len();
     let block_checksum = if flg & FLG_BLOCK_CHECKSUM != 0 { 4 } else { 0 };
     loop {
         let word = cursor.u32_le("block size")?;
@@ -197,13 +304,19 @@ fn check_frame(input: &[u8]) -> Result<(Option<u64>, usize), CompressionError> {
     if flg & FLG_CONTENT_CHECKSUM != 0 {
         cursor.skip(4, "content checksum")?;
     }
-    Ok((declared, input.len() - cursor.0.len()))
+    Ok(FrameLayout {
+        flg,
+        max_block: usize::try_from(max_block).unwrap_or(usize::MAX),
+        declared,
+        header_len,
+        len: input.len() - cursor.0.len(),
+    })
 }
 
 /// A read position in the input for [`check_frame`].
 struct Cursor<'a>(&'a [u8]);
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     /// Takes the next `N` bytes; `what` names them in the error.
     fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], CompressionError> {
         let (head, rest) = self
@@ -221,8 +334,17 @@ impl Cursor<'_> {
 
     /// Skips the next `len` bytes.
     fn skip(&mut self, len: usize, what: &str) -> Result<(), CompressionError> {
-        self.0 = self.0.get(len..).ok_or_else(|| truncated(what))?;
-        Ok(())
+        self.take(len, what).map(drop)
+    }
+
+    /// Takes the next `len` bytes.
+    fn take(&mut self, len: usize, what: &str) -> Result<&'a [u8], CompressionError> {
+        if self.0.len() < len {
+            return Err(truncated(what));
+        }
+        let (head, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Ok(head)
     }
 }
 
@@ -405,6 +527,73 @@ mod tests {
                 ),
                 "byte {at}"
             );
+        }
+    }
+
+    #[test]
+    fn kafka_style_frames_take_the_direct_path_and_match_the_frame_decoder() {
+        let mut input = sample(200 * 1024);
+        input.extend_from_slice(&noise(70 * 1024)); // stored blocks too
+        let packed = CODEC.compressed(&input);
+        let layout = check_frame(&packed).unwrap();
+        assert!(layout.is_direct(), "{layout:?}");
+        let mut direct = Vec::new();
+        decompress_blocks(&packed, &layout, usize::MAX, &mut direct).unwrap();
+        let mut streamed = Vec::new();
+        decompress_frame(&packed, usize::MAX, &mut streamed).unwrap();
+        assert_eq!(direct, input);
+        assert_eq!(streamed, input);
+        // With a declared content size as well (librdkafka sets it).
+        let sized = compressed_with(
+            FrameInfo::new()
+                .block_size(BlockSize::Max64KB)
+                .block_mode(BlockMode::Independent)
+                .content_size(Some(input.len() as u64)),
+            &input,
+        );
+        assert!(check_frame(&sized).unwrap().is_direct());
+        assert_eq!(CODEC.decompressed(&sized, input.len()).unwrap(), input);
+        assert!(matches!(
+            CODEC.decompressed(&sized, input.len() - 1),
+            Err(CompressionError::TooLarge { .. })
+        ));
+        // Linked blocks and checksummed frames take the streaming decoder.
+        for info in [
+            FrameInfo::new().block_mode(BlockMode::Linked),
+            FrameInfo::new().block_checksums(true),
+            FrameInfo::new().block_size(BlockSize::Max256KB),
+        ] {
+            assert!(!check_frame(&compressed_with(info, b"x"))
+                .unwrap()
+                .is_direct());
+        }
+    }
+
+    #[test]
+    fn direct_path_checks_the_header_and_the_limit_inside_a_block() {
+        let input = sample(100 * 1024);
+        let packed = CODEC.compressed(&input);
+        let mut corrupt = packed.clone();
+        corrupt[6] ^= 0x55; // header checksum
+        assert!(matches!(
+            CODEC.decompressed(&corrupt, usize::MAX),
+            Err(CompressionError::Codec { .. })
+        ));
+        // The limit falls inside the first or the second block.
+        for limit in [10, 64 * 1024 + 10] {
+            let mut out = b"keep".to_vec();
+            assert!(matches!(
+                decompress(&packed, limit, &mut out),
+                Err(CompressionError::TooLarge { .. })
+            ));
+            assert_eq!(out, b"keep");
+        }
+        // Flipped bytes inside blocks: an error or other bytes, never a panic
+        // (the batch CRC covers the content).
+        for at in (7..packed.len()).step_by(97) {
+            let mut corrupt = packed.clone();
+            corrupt[at] ^= 0xA5;
+            let _ = CODEC.decompressed(&corrupt, 1 << 20);
         }
     }
 
