@@ -405,6 +405,43 @@ fn java_keystores_serve_https() {
     }
 }
 
+/// `ssl.cipher.suites` limits what the listener offers: a client of
+/// Python's standard library gets the one suite named.
+#[test]
+fn cipher_suites_limit_what_is_offered() {
+    let gw = https_gateway(&[
+        "--ssl.enabled.protocols=TLSv1.2",
+        "--ssl.cipher.suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    ]);
+    let script = r#"
+import http.client, json, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[1])
+conn = http.client.HTTPSConnection("localhost", int(sys.argv[2]), context=context, timeout=30)
+conn.request("GET", "/v3/clusters")
+status = conn.getresponse().status
+print(json.dumps({"status": status, "cipher": conn.sock.cipher()[0]}))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(fixture("ca.pem"))
+        .arg(gw.addr.port().to_string())
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    assert_eq!(result["status"], 200, "{result}");
+    // OpenSSL's name of TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384.
+    assert_eq!(
+        result["cipher"], "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "{result}"
+    );
+}
+
 /// JKS and PKCS12 truststores vouch for client certificates.
 #[test]
 fn java_truststores_check_client_certificates() {

@@ -994,6 +994,7 @@ fn https_listener_settings() {
     assert_eq!(tls.keystore_type, "PEM");
     assert_eq!(tls.truststore_location, "/etc/kafka-rest/ca.pem");
     assert_eq!(tls.truststore_type, "PEM");
+    assert!(tls.cipher_suites.is_empty());
     assert_eq!(tls.client_authentication, ClientAuthentication::Requested);
     assert_eq!(tls.enabled_protocols, [TlsVersion::Tls13]);
     assert_eq!(tls.protocol, "TLS");
@@ -1034,6 +1035,16 @@ fn https_listener_settings() {
 #[test]
 fn invalid_https_settings() {
     let https = "listeners=https://127.0.0.1:8443\nssl.keystore.location=k.pem\n";
+    assert_invalid(
+        &format!("{https}ssl.cipher.suites=TLS_AES_128_GCM_SHA256,DES-CBC3-SHA\n"),
+        "ssl.cipher.suites",
+        "unknown cipher suite \"DES-CBC3-SHA\"",
+    );
+    assert_invalid(
+        &format!("{https}ssl.cipher.suites=TLS_RSA_WITH_AES_128_CBC_SHA\n"),
+        "ssl.cipher.suites",
+        "none of the cipher suites in ssl.cipher.suites is supported",
+    );
     assert_invalid(
         &format!("{https}ssl.keystore.type=JCEKS\n"),
         "ssl.keystore.type",

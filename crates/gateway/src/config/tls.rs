@@ -10,6 +10,7 @@ use super::{ConfigError, RawConfig};
 
 /// Settings of this module, for the list of known settings.
 pub(crate) const SETTINGS: &[&str] = &[
+    "ssl.cipher.suites",
     "ssl.client.auth",
     "ssl.client.authentication",
     "ssl.enabled.protocols",
@@ -98,6 +99,9 @@ pub struct ListenerTls {
     pub client_authentication: ClientAuthentication,
     /// `ssl.enabled.protocols`, in the order given.
     pub enabled_protocols: Vec<TlsVersion>,
+    /// `ssl.cipher.suites`: the cipher suites offered (IANA names, checked
+    /// when loaded); empty offers every supported suite.
+    pub cipher_suites: Vec<String>,
     /// `ssl.protocol`: `TLS`, `TLSv1.2` or `TLSv1.3` (the handshake
     /// negotiates among `ssl.enabled.protocols` in every case).
     pub protocol: String,
@@ -116,6 +120,7 @@ impl fmt::Debug for ListenerTls {
             .field("truststore_password", &secret(&self.truststore_password))
             .field("client_authentication", &self.client_authentication)
             .field("enabled_protocols", &self.enabled_protocols)
+            .field("cipher_suites", &self.cipher_suites)
             .field("protocol", &self.protocol)
             .finish()
     }
@@ -181,6 +186,11 @@ impl ListenerTls {
             ));
         }
 
+        let cipher_suites = raw.list("ssl.cipher.suites", "");
+        if let Err(err) = wire::conn::tls::cipher_suites(&cipher_suites) {
+            return Err(raw.invalid("ssl.cipher.suites", err.to_string()));
+        }
+
         let protocol = raw.string("ssl.protocol", "TLS");
         if !["TLS", "TLSv1.2", "TLSv1.3"].contains(&protocol.as_str()) {
             return Err(raw.invalid(
@@ -199,6 +209,7 @@ impl ListenerTls {
             truststore_password: raw.string("ssl.truststore.password", ""),
             client_authentication,
             enabled_protocols,
+            cipher_suites,
             protocol,
         };
         if https && tls.keystore_location.is_empty() {
@@ -226,6 +237,7 @@ impl ListenerTls {
 
     /// The settings as properties, secrets included.
     pub(super) fn put_properties(&self, put: &mut impl FnMut(&str, String)) {
+        put("ssl.cipher.suites", self.cipher_suites.join(","));
         put(
             "ssl.client.authentication",
             self.client_authentication.as_str().to_owned(),

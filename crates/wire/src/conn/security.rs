@@ -21,6 +21,7 @@
 //! (see `conn::keystore`).
 //! | `ssl.endpoint.identification.algorithm` | `https` (default) verifies the host name; empty or `none` skips only the host name check |
 //! | `enable.ssl.certificate.verification` | `false` accepts any server certificate (insecure) |
+//! | `ssl.cipher.suites` | comma-separated cipher suites to offer (IANA names, as Java); suites not supported here are skipped with a warning |
 //!
 //! An empty value counts as unset, except for
 //! `ssl.endpoint.identification.algorithm`, where it disables host name
@@ -56,6 +57,7 @@ const SSL_KEYSTORE_TYPE: &str = "ssl.keystore.type";
 const SSL_KEYSTORE_PASSWORD: &str = "ssl.keystore.password";
 const SSL_ENDPOINT_IDENTIFICATION_ALGORITHM: &str = "ssl.endpoint.identification.algorithm";
 const ENABLE_SSL_CERTIFICATE_VERIFICATION: &str = "enable.ssl.certificate.verification";
+const SSL_CIPHER_SUITES: &str = "ssl.cipher.suites";
 
 /// Every property [`SecuritySettings::from_properties`] understands.
 const KNOWN_KEYS: &[&str] = &[
@@ -77,6 +79,7 @@ const KNOWN_KEYS: &[&str] = &[
     SSL_KEYSTORE_PASSWORD,
     SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
     ENABLE_SSL_CERTIFICATE_VERIFICATION,
+    SSL_CIPHER_SUITES,
 ];
 
 const SUPPORTED_MECHANISMS: &str = "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512";
@@ -248,6 +251,9 @@ pub struct TlsSettings {
     /// Name to send as SNI and to verify the certificate against, instead of
     /// the host being connected to.
     pub server_name: Option<String>,
+    /// `ssl.cipher.suites`: the cipher suites to offer (IANA names); empty
+    /// offers every supported suite.
+    pub cipher_suites: Vec<String>,
 }
 
 impl Default for TlsSettings {
@@ -262,6 +268,7 @@ impl Default for TlsSettings {
             verify_hostname: true,
             verify_certificates: true,
             server_name: None,
+            cipher_suites: Vec::new(),
         }
     }
 }
@@ -278,6 +285,7 @@ impl fmt::Debug for TlsSettings {
             .field("verify_hostname", &self.verify_hostname)
             .field("verify_certificates", &self.verify_certificates)
             .field("server_name", &self.server_name)
+            .field("cipher_suites", &self.cipher_suites)
             .finish()
     }
 }
@@ -815,6 +823,16 @@ fn parse_tls(props: &Props<'_>) -> Result<TlsSettings, SecurityConfigError> {
     }
     if let Some(verify) = parse_bool(props, ENABLE_SSL_CERTIFICATE_VERIFICATION)? {
         tls.verify_certificates = verify;
+    }
+    if let Some(list) = props.get_trimmed(SSL_CIPHER_SUITES) {
+        tls.cipher_suites = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        super::tls::cipher_suites(&tls.cipher_suites)
+            .map_err(|e| SecurityConfigError::new(SSL_CIPHER_SUITES, e.to_string()))?;
     }
     Ok(tls)
 }
@@ -1393,6 +1411,25 @@ mod tests {
             ("ssl.key.location", "/k.pem"),
         ]);
         assert_eq!(err.property, "ssl.keystore.location");
+    }
+
+    #[test]
+    fn cipher_suites() {
+        let tls = parse_ok(&[(
+            "ssl.cipher.suites",
+            " TLS_AES_256_GCM_SHA384 , TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,",
+        )])
+        .tls;
+        assert_eq!(
+            tls.cipher_suites,
+            [
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+            ]
+        );
+        let err = parse_err(&[("ssl.cipher.suites", "TLS_AES_256_GCM_SHA384,RC4-MD5")]);
+        assert_eq!(err.property, "ssl.cipher.suites");
+        assert!(err.message.contains("RC4-MD5"), "{err}");
     }
 
     #[test]

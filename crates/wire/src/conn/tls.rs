@@ -26,7 +26,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, RootCertStore,
-    SignatureScheme,
+    SignatureScheme, SupportedCipherSuite,
 };
 
 use super::keystore::{load_certs, load_identity, load_private_key, load_trusted, StoreError};
@@ -127,6 +127,15 @@ pub enum TlsError {
     /// rustls rejected the configuration.
     #[error("invalid TLS configuration: {0}")]
     Config(#[source] rustls::Error),
+    /// `ssl.cipher.suites` names something that is not a TLS cipher suite.
+    #[error("unknown cipher suite {0:?} in ssl.cipher.suites")]
+    UnknownCipherSuite(String),
+    /// None of the cipher suites named is supported.
+    #[error("none of the cipher suites in ssl.cipher.suites is supported; the supported ones are {}", supported.join(", "))]
+    NoSupportedCipherSuite {
+        /// The supported suites' names.
+        supported: Vec<String>,
+    },
     /// The host (or configured server name) is neither a DNS name nor an IP address.
     #[error("invalid TLS server name {0:?}")]
     InvalidServerName(String),
@@ -137,10 +146,90 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The cipher suites a `ssl.cipher.suites` list selects.
+#[derive(Debug)]
+pub struct CipherSuites {
+    /// The suites to offer, in the order named.
+    pub selected: Vec<SupportedCipherSuite>,
+    /// Named TLS cipher suites this build does not implement (CBC, RSA key
+    /// exchange, ...): skipped, as Java skips suites its provider lacks.
+    pub unsupported: Vec<String>,
+}
+
+/// Selects cipher suites by name: the IANA names Java uses
+/// (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`, `TLS_AES_128_GCM_SHA256`) or
+/// rustls's (`TLS13_AES_128_GCM_SHA256`), in any case. A name that is no
+/// TLS cipher suite is an error, and so is a list of which nothing is
+/// supported; an empty list selects every supported suite.
+pub fn cipher_suites(names: &[String]) -> Result<CipherSuites, TlsError> {
+    let supported = rustls::crypto::ring::default_provider().cipher_suites;
+    if names.is_empty() {
+        return Ok(CipherSuites {
+            selected: supported,
+            unsupported: Vec::new(),
+        });
+    }
+    let mut selected = Vec::new();
+    let mut unsupported = Vec::new();
+    for name in names {
+        let wanted = name.trim().to_ascii_uppercase();
+        let tls13 = wanted
+            .strip_prefix("TLS_")
+            .map(|rest| format!("TLS13_{rest}"));
+        let is = |suite: rustls::CipherSuite| {
+            suite
+                .as_str()
+                .is_some_and(|n| n == wanted || Some(n) == tls13.as_deref())
+        };
+        if let Some(suite) = supported.iter().find(|s| is(s.suite())) {
+            if !selected.contains(suite) {
+                selected.push(*suite);
+            }
+        } else if (0..=u16::MAX).any(|code| is(rustls::CipherSuite::from(code))) {
+            unsupported.push(name.trim().to_owned());
+        } else {
+            return Err(TlsError::UnknownCipherSuite(name.trim().to_owned()));
+        }
+    }
+    if selected.is_empty() {
+        return Err(TlsError::NoSupportedCipherSuite {
+            supported: supported.iter().map(|s| java_name(s.suite())).collect(),
+        });
+    }
+    Ok(CipherSuites {
+        selected,
+        unsupported,
+    })
+}
+
+/// The crypto provider restricted to `suites`.
+pub fn provider_with(suites: &CipherSuites) -> Arc<CryptoProvider> {
+    Arc::new(CryptoProvider {
+        cipher_suites: suites.selected.clone(),
+        ..rustls::crypto::ring::default_provider()
+    })
+}
+
+/// A suite's IANA name, as Java spells it.
+fn java_name(suite: rustls::CipherSuite) -> String {
+    let name = suite.as_str().unwrap_or("unknown");
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name.to_owned(),
+    }
+}
+
 /// Builds the rustls client configuration for `settings`. The result is
 /// meant to be shared by all connections of a client.
 pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsError> {
-    let provider = provider();
+    let suites = cipher_suites(&settings.cipher_suites)?;
+    if !suites.unsupported.is_empty() {
+        tracing::warn!(
+            suites = %suites.unsupported.join(","),
+            "ssl.cipher.suites: cipher suites not supported here are skipped"
+        );
+    }
+    let provider = provider_with(&suites);
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(TlsError::Config)?;
@@ -580,6 +669,71 @@ mod tests {
             ..settings_with_ca()
         };
         round_trip(true, "localhost", &settings).await.unwrap();
+    }
+
+    #[test]
+    fn cipher_suites_by_java_and_rustls_names() {
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let picked = cipher_suites(&names(&[
+            "TLS_AES_256_GCM_SHA384",
+            "tls13_chacha20_poly1305_sha256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+            "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        ]))
+        .unwrap();
+        let selected: Vec<String> = picked
+            .selected
+            .iter()
+            .map(|s| java_name(s.suite()))
+            .collect();
+        assert_eq!(
+            selected,
+            [
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+            ]
+        );
+        assert_eq!(
+            picked.unsupported,
+            [
+                "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+                "TLS_RSA_WITH_AES_128_GCM_SHA256"
+            ]
+        );
+        assert_eq!(cipher_suites(&[]).unwrap().selected.len(), 9);
+        let err = cipher_suites(&names(&["TLS_AES_256_GCM_SHA384", "AES256-SHA"])).unwrap_err();
+        assert!(
+            matches!(err, TlsError::UnknownCipherSuite(ref n) if n == "AES256-SHA"),
+            "{err}"
+        );
+        let err = cipher_suites(&names(&["TLS_RSA_WITH_AES_256_CBC_SHA"])).unwrap_err();
+        assert!(err.to_string().contains("TLS_AES_128_GCM_SHA256"), "{err}");
+    }
+
+    /// The server's key is EC: ECDSA suites connect, RSA-only suites cannot.
+    #[tokio::test]
+    async fn cipher_suites_limit_the_handshake() {
+        let with = |suites: &[&str]| TlsSettings {
+            cipher_suites: suites.iter().map(|s| (*s).to_owned()).collect(),
+            ..settings_with_ca()
+        };
+        for suite in [
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_AES_128_GCM_SHA256",
+        ] {
+            round_trip(false, "localhost", &with(&[suite]))
+                .await
+                .unwrap_or_else(|e| panic!("{suite}: {e}"));
+        }
+        round_trip(
+            false,
+            "localhost",
+            &with(&["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]),
+        )
+        .await
+        .unwrap_err();
     }
 
     #[tokio::test]
