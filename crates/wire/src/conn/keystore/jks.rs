@@ -256,6 +256,23 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::super::testing::fixture_bytes as fixture;
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes after a valid magic and version: an error or entries,
+        /// never a panic; and any protected key blob likewise.
+        #[test]
+        fn arbitrary_stores_and_keys_never_panic(
+            tail in proptest::collection::vec(any::<u8>(), 0..512),
+            password in proptest::option::of("[a-z]{0,8}"),
+        ) {
+            let mut store = MAGIC.to_vec();
+            store.extend_from_slice(&2u32.to_be_bytes());
+            store.extend_from_slice(&tail);
+            let _ = parse(&store, password.as_deref());
+            let _ = recover_key(&tail, password.as_deref().unwrap_or(""));
+        }
+    }
 
     #[test]
     fn reads_a_keytool_key_store() {
