@@ -21,6 +21,8 @@
 //! (see `conn::keystore`).
 //! | `ssl.endpoint.identification.algorithm` | `https` (default) verifies the host name; empty or `none` skips only the host name check |
 //! | `enable.ssl.certificate.verification` | `false` accepts any server certificate (insecure) |
+//! | `ssl.truststore.certificates` | trusted CA certificates as PEM text in the property itself (KIP-651; type PEM) |
+//! | `ssl.keystore.certificate.chain` + `ssl.keystore.key` | the client certificate chain and private key as PEM text in the properties (KIP-651; the key may be encrypted, with `ssl.key.password`) |
 //! | `ssl.cipher.suites` | comma-separated cipher suites to offer (IANA names, as Java); suites not supported here are skipped with a warning |
 //!
 //! An empty value counts as unset, except for
@@ -58,6 +60,9 @@ const SSL_KEYSTORE_PASSWORD: &str = "ssl.keystore.password";
 const SSL_ENDPOINT_IDENTIFICATION_ALGORITHM: &str = "ssl.endpoint.identification.algorithm";
 const ENABLE_SSL_CERTIFICATE_VERIFICATION: &str = "enable.ssl.certificate.verification";
 const SSL_CIPHER_SUITES: &str = "ssl.cipher.suites";
+const SSL_TRUSTSTORE_CERTIFICATES: &str = "ssl.truststore.certificates";
+const SSL_KEYSTORE_KEY: &str = "ssl.keystore.key";
+const SSL_KEYSTORE_CERTIFICATE_CHAIN: &str = "ssl.keystore.certificate.chain";
 
 /// Every property [`SecuritySettings::from_properties`] understands.
 const KNOWN_KEYS: &[&str] = &[
@@ -80,6 +85,9 @@ const KNOWN_KEYS: &[&str] = &[
     SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
     ENABLE_SSL_CERTIFICATE_VERIFICATION,
     SSL_CIPHER_SUITES,
+    SSL_TRUSTSTORE_CERTIFICATES,
+    SSL_KEYSTORE_KEY,
+    SSL_KEYSTORE_CERTIFICATE_CHAIN,
 ];
 
 const SUPPORTED_MECHANISMS: &str = "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512";
@@ -230,6 +238,9 @@ pub struct TlsSettings {
     pub ca_location: Option<PathBuf>,
     /// Password of the trust store.
     pub truststore_password: Option<String>,
+    /// `ssl.truststore.certificates`: trusted CA certificates as PEM text,
+    /// instead of `ca_location`.
+    pub ca_pem: Option<String>,
     /// PEM file with the client certificate chain (leaf first), or a key
     /// store (PEM, JKS or PKCS12) when it is the same file as `key_location`.
     pub certificate_location: Option<PathBuf>,
@@ -238,6 +249,9 @@ pub struct TlsSettings {
     pub key_location: Option<PathBuf>,
     /// Password of the key store.
     pub keystore_password: Option<String>,
+    /// `ssl.keystore.certificate.chain` and `ssl.keystore.key`: the client
+    /// certificate chain and private key as PEM text, instead of files.
+    pub identity_pem: Option<(String, String)>,
     /// Password of the private key (an encrypted PEM key, or a JKS key entry;
     /// the key store password is used when unset).
     pub key_password: Option<String>,
@@ -261,9 +275,11 @@ impl Default for TlsSettings {
         TlsSettings {
             ca_location: None,
             truststore_password: None,
+            ca_pem: None,
             certificate_location: None,
             key_location: None,
             keystore_password: None,
+            identity_pem: None,
             key_password: None,
             verify_hostname: true,
             verify_certificates: true,
@@ -278,9 +294,14 @@ impl fmt::Debug for TlsSettings {
         f.debug_struct("TlsSettings")
             .field("ca_location", &self.ca_location)
             .field("truststore_password", &redacted(&self.truststore_password))
+            .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<PEM>"))
             .field("certificate_location", &self.certificate_location)
             .field("key_location", &self.key_location)
             .field("keystore_password", &redacted(&self.keystore_password))
+            .field(
+                "identity_pem",
+                &self.identity_pem.as_ref().map(|_| "<redacted>"),
+            )
             .field("key_password", &redacted(&self.key_password))
             .field("verify_hostname", &self.verify_hostname)
             .field("verify_certificates", &self.verify_certificates)
@@ -733,6 +754,62 @@ fn store(
     Ok(props.path(location_key))
 }
 
+/// KIP-651: PEM text in the properties themselves. The stores they stand
+/// for must be of type PEM (or untyped), and files for the same thing are a
+/// conflict.
+fn parse_inline_pem(props: &Props<'_>, tls: &mut TlsSettings) -> Result<(), SecurityConfigError> {
+    let not_pem = |type_key: &str| {
+        props
+            .get_trimmed(type_key)
+            .is_some_and(|t| !t.eq_ignore_ascii_case("PEM"))
+    };
+    if let Some(certificates) = props.get(SSL_TRUSTSTORE_CERTIFICATES) {
+        if not_pem(SSL_TRUSTSTORE_TYPE) {
+            return Err(SecurityConfigError::new(
+                SSL_TRUSTSTORE_TYPE,
+                format!("must be PEM with {SSL_TRUSTSTORE_CERTIFICATES}"),
+            ));
+        }
+        if tls.ca_location.is_some() {
+            return Err(SecurityConfigError::new(
+                SSL_TRUSTSTORE_CERTIFICATES,
+                format!("conflicts with {SSL_CA_LOCATION}/{SSL_TRUSTSTORE_LOCATION}; set only one of them"),
+            ));
+        }
+        tls.ca_pem = Some(certificates.to_owned());
+    }
+    match (
+        props.get(SSL_KEYSTORE_CERTIFICATE_CHAIN),
+        props.get(SSL_KEYSTORE_KEY),
+    ) {
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(SecurityConfigError::new(
+            SSL_KEYSTORE_KEY,
+            format!("required when {SSL_KEYSTORE_CERTIFICATE_CHAIN} is set"),
+        )),
+        (None, Some(_)) => Err(SecurityConfigError::new(
+            SSL_KEYSTORE_CERTIFICATE_CHAIN,
+            format!("required when {SSL_KEYSTORE_KEY} is set"),
+        )),
+        (Some(chain), Some(key)) => {
+            if not_pem(SSL_KEYSTORE_TYPE) {
+                return Err(SecurityConfigError::new(
+                    SSL_KEYSTORE_TYPE,
+                    format!("must be PEM with {SSL_KEYSTORE_KEY}"),
+                ));
+            }
+            if tls.certificate_location.is_some() {
+                return Err(SecurityConfigError::new(
+                    SSL_KEYSTORE_KEY,
+                    format!("conflicts with {SSL_KEYSTORE_LOCATION}/{SSL_CERTIFICATE_LOCATION}; set only one of them"),
+                ));
+            }
+            tls.identity_pem = Some((chain.to_owned(), key.to_owned()));
+            Ok(())
+        }
+    }
+}
+
 fn parse_bool(props: &Props<'_>, key: &str) -> Result<Option<bool>, SecurityConfigError> {
     let Some(value) = props.get_trimmed(key) else {
         return Ok(None);
@@ -806,6 +883,7 @@ fn parse_tls(props: &Props<'_>) -> Result<TlsSettings, SecurityConfigError> {
     }
     tls.keystore_password = props.get(SSL_KEYSTORE_PASSWORD).map(str::to_owned);
     tls.key_password = props.get(SSL_KEY_PASSWORD).map(str::to_owned);
+    parse_inline_pem(props, &mut tls)?;
 
     // Verification.
     if let Some(algorithm) = props.get_raw(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM) {
@@ -1411,6 +1489,71 @@ mod tests {
             ("ssl.key.location", "/k.pem"),
         ]);
         assert_eq!(err.property, "ssl.keystore.location");
+    }
+
+    #[test]
+    fn pem_text_in_the_properties() {
+        let tls = parse_ok(&[
+            (
+                "ssl.truststore.certificates",
+                "-----BEGIN CERTIFICATE----- ca",
+            ),
+            ("ssl.truststore.type", "PEM"),
+            (
+                "ssl.keystore.certificate.chain",
+                "-----BEGIN CERTIFICATE----- c",
+            ),
+            ("ssl.keystore.key", "-----BEGIN PRIVATE KEY----- k"),
+        ])
+        .tls;
+        assert_eq!(
+            tls.ca_pem.as_deref(),
+            Some("-----BEGIN CERTIFICATE----- ca")
+        );
+        let (chain, key) = tls.identity_pem.clone().unwrap();
+        assert_eq!(
+            (chain.as_str(), key.as_str()),
+            (
+                "-----BEGIN CERTIFICATE----- c",
+                "-----BEGIN PRIVATE KEY----- k"
+            )
+        );
+        assert!(!format!("{tls:?}").contains("PRIVATE KEY"));
+
+        for (props, property) in [
+            (
+                vec![("ssl.keystore.key", "k")],
+                "ssl.keystore.certificate.chain",
+            ),
+            (
+                vec![("ssl.keystore.certificate.chain", "c")],
+                "ssl.keystore.key",
+            ),
+            (
+                vec![
+                    ("ssl.truststore.certificates", "c"),
+                    ("ssl.truststore.type", "JKS"),
+                ],
+                "ssl.truststore.type",
+            ),
+            (
+                vec![
+                    ("ssl.truststore.certificates", "c"),
+                    ("ssl.ca.location", "/ca.pem"),
+                ],
+                "ssl.truststore.certificates",
+            ),
+            (
+                vec![
+                    ("ssl.keystore.key", "k"),
+                    ("ssl.keystore.certificate.chain", "c"),
+                    ("ssl.keystore.location", "/k.p12"),
+                ],
+                "ssl.keystore.key",
+            ),
+        ] {
+            assert_eq!(parse_err(&props).property, property, "{props:?}");
+        }
     }
 
     #[test]

@@ -29,7 +29,10 @@ use rustls::{
     SignatureScheme, SupportedCipherSuite,
 };
 
-use super::keystore::{load_certs, load_identity, load_private_key, load_trusted, StoreError};
+use super::keystore::{
+    identity_from_pem, load_certs, load_identity, load_private_key, load_trusted, trusted_from_pem,
+    Identity, StoreError,
+};
 use super::security::TlsSettings;
 
 /// Building a TLS client configuration failed.
@@ -239,9 +242,13 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert { provider }))
     } else {
-        let roots = match &settings.ca_location {
-            Some(path) => load_roots(path, settings.truststore_password.as_deref())?,
-            None => {
+        let roots = match (&settings.ca_location, &settings.ca_pem) {
+            (Some(path), _) => load_roots(path, settings.truststore_password.as_deref())?,
+            (None, Some(text)) => roots_of(
+                trusted_from_pem(text)?,
+                Path::new("ssl.truststore.certificates"),
+            )?,
+            (None, None) => {
                 let mut roots = RootCertStore::empty();
                 roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
                 roots
@@ -260,26 +267,22 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
         }
     };
 
-    let config = match (&settings.certificate_location, &settings.key_location) {
+    let identity = match (&settings.certificate_location, &settings.key_location) {
         (Some(cert_path), Some(key_path)) => {
             let key_password = settings.key_password.as_deref();
-            let (chain, key) = if cert_path == key_path {
+            Some(if cert_path == key_path {
                 // One file: a PEM file with both, or a JKS or PKCS12 store.
-                let identity = load_identity(
+                load_identity(
                     cert_path,
                     settings.keystore_password.as_deref(),
                     key_password,
-                )?;
-                (identity.chain, identity.key)
+                )?
             } else {
-                (
-                    load_certs(cert_path, "client certificate")?,
-                    load_private_key(key_path, key_password)?,
-                )
-            };
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(TlsError::ClientIdentity)?
+                Identity {
+                    chain: load_certs(cert_path, "client certificate")?,
+                    key: load_private_key(key_path, key_password)?,
+                }
+            })
         }
         (Some(_), None) => {
             return Err(TlsError::IncompleteClientIdentity {
@@ -291,7 +294,20 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
                 present: "private key",
             })
         }
-        (None, None) => builder.with_no_client_auth(),
+        (None, None) => match &settings.identity_pem {
+            Some((chain, key)) => Some(identity_from_pem(
+                chain,
+                key,
+                settings.key_password.as_deref(),
+            )?),
+            None => None,
+        },
+    };
+    let config = match identity {
+        Some(identity) => builder
+            .with_client_auth_cert(identity.chain, identity.key)
+            .map_err(TlsError::ClientIdentity)?,
+        None => builder.with_no_client_auth(),
     };
     Ok(Arc::new(config))
 }
@@ -329,8 +345,13 @@ where
 /// Reads a trust store (PEM, JKS or PKCS12; see [`keystore`](super::keystore)) into a
 /// root store.
 pub fn load_roots(path: &Path, password: Option<&str>) -> Result<RootCertStore, TlsError> {
+    roots_of(load_trusted(path, password)?, path)
+}
+
+/// A root store of `certs` (read from `path`, for errors).
+fn roots_of(certs: Vec<CertificateDer<'static>>, path: &Path) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
-    for cert in load_trusted(path, password)? {
+    for cert in certs {
         roots
             .add(cert)
             .map_err(|source| TlsError::InvalidCaCertificate {
@@ -767,6 +788,26 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    /// KIP-651: the CA and the client identity as PEM text in the
+    /// properties, each block on one line.
+    #[tokio::test]
+    async fn handshake_with_pem_text_in_the_properties() {
+        let one_line = |name: &str| {
+            std::fs::read_to_string(fixture(name))
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let settings = TlsSettings {
+            ca_pem: Some(one_line("ca.pem")),
+            identity_pem: Some((one_line("client.pem"), one_line("client-encrypted.key"))),
+            key_password: Some("secret".to_owned()),
+            ..TlsSettings::default()
+        };
+        round_trip(true, "localhost", &settings).await.unwrap();
     }
 
     #[test]

@@ -148,6 +148,38 @@ pub fn load_identity(
     }
 }
 
+/// The identity given as PEM text in the properties
+/// (`ssl.keystore.certificate.chain`, `ssl.keystore.key`; KIP-651), the key
+/// decrypted with `key_password` when it is encrypted. Blocks may be
+/// written on one line.
+pub fn identity_from_pem(
+    chain: &str,
+    key: &str,
+    key_password: Option<&str>,
+) -> Result<Identity, TlsError> {
+    let chain = pem::normalize(chain);
+    let key = pem::normalize(key);
+    Ok(Identity {
+        chain: pem::certs(
+            chain.as_bytes(),
+            Path::new("ssl.keystore.certificate.chain"),
+            "certificate chain",
+        )?,
+        key: pem::private_key(key.as_bytes(), Path::new("ssl.keystore.key"), key_password)?,
+    })
+}
+
+/// The CA certificates given as PEM text in the properties
+/// (`ssl.truststore.certificates`; KIP-651).
+pub fn trusted_from_pem(certificates: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let text = pem::normalize(certificates);
+    pem::certs(
+        text.as_bytes(),
+        Path::new("ssl.truststore.certificates"),
+        "CA certificate",
+    )
+}
+
 /// Reads the certificates the trust store `path` vouches for: every
 /// certificate of a PEM file, the trusted certificate entries of a JKS
 /// store, the certificates of a PKCS12 store.
@@ -288,6 +320,39 @@ mod tests {
         assert!(err.to_string().contains("password is wrong"), "{err}");
         let err = load_private_key(&fixture("client-encrypted.key"), None).unwrap_err();
         assert!(err.to_string().contains("ssl.key.password"), "{err}");
+    }
+
+    #[test]
+    fn pem_text_on_one_line_is_read() {
+        let one_line = |name: &str| {
+            std::fs::read_to_string(fixture(name))
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let pem = load_identity(&fixture("client-keystore.pem"), None, None).unwrap();
+        let inline =
+            identity_from_pem(&one_line("client.pem"), &one_line("client.key"), None).unwrap();
+        assert_eq!(inline.chain[0], pem.chain[0]);
+        assert_eq!(inline.key.secret_der(), pem.key.secret_der());
+        let encrypted = identity_from_pem(
+            &one_line("client.pem"),
+            &one_line("client-encrypted.key"),
+            Some("secret"),
+        )
+        .unwrap();
+        assert_eq!(encrypted.key.secret_der(), pem.key.secret_der());
+        // As written in a file, and on one line.
+        let ca = load_certs(&fixture("ca.pem"), "CA").unwrap();
+        let file_text = std::fs::read_to_string(fixture("ca.pem")).unwrap();
+        assert_eq!(trusted_from_pem(&file_text).unwrap(), ca);
+        assert_eq!(trusted_from_pem(&one_line("ca.pem")).unwrap(), ca);
+        let err = trusted_from_pem("not a certificate").unwrap_err();
+        assert!(
+            err.to_string().contains("ssl.truststore.certificates"),
+            "{err}"
+        );
     }
 
     #[test]

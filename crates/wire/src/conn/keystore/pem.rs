@@ -120,3 +120,47 @@ fn decrypt(body: &str, password: &str, path: &Path) -> Result<PrivateKeyDer<'sta
         plain.as_bytes().to_vec(),
     )))
 }
+
+/// PEM text from a property value in canonical form: Kafka lets a PEM block
+/// be written on one line (`-----BEGIN CERTIFICATE----- MIIB... -----END
+/// CERTIFICATE-----`), which the PEM reader needs split into lines. Blocks
+/// with headers (`Proc-Type: ...`) are kept as they are.
+pub(super) fn normalize(text: &str) -> String {
+    const BEGIN: &str = "-----BEGIN ";
+    const END: &str = "-----END ";
+    const DASHES: &str = "-----";
+    let mut out = String::with_capacity(text.len() + text.len() / 64 + 8);
+    let mut rest = text;
+    while let Some(begin) = rest.find(BEGIN) {
+        let block = &rest[begin..];
+        let Some(label_end) = block[BEGIN.len()..].find(DASHES) else {
+            break;
+        };
+        let label_len = BEGIN.len() + label_end + DASHES.len();
+        let after_label = &block[label_len..];
+        let Some(end) = after_label.find(END) else {
+            break;
+        };
+        let Some(end_label) = after_label[end + END.len()..].find(DASHES) else {
+            break;
+        };
+        let end_len = END.len() + end_label + DASHES.len();
+        let body = &after_label[..end];
+        out.push_str(&block[..label_len]);
+        out.push('\n');
+        if body.contains(':') {
+            out.push_str(body.trim());
+            out.push('\n');
+        } else {
+            let base64: String = body.split_whitespace().collect();
+            for line in base64.as_bytes().chunks(64) {
+                out.push_str(&String::from_utf8_lossy(line));
+                out.push('\n');
+            }
+        }
+        out.push_str(&after_label[end..end + end_len]);
+        out.push('\n');
+        rest = &after_label[end + end_len..];
+    }
+    out
+}
