@@ -543,6 +543,19 @@ async fn tls_client_certificate_is_presented_when_required() {
     let encrypted_key = fixture_str("client-encrypted.key");
     let (truststore_jks, keystore_jks) = (fixture_str("truststore.jks"), fixture_str("client.jks"));
     let (truststore_p12, keystore_p12) = (fixture_str("truststore.p12"), fixture_str("client.p12"));
+    // PEM text in the properties (KIP-651), each block on one line.
+    let one_line = |name: &str| {
+        std::fs::read_to_string(fixture(name))
+            .expect("fixture")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (ca_text, chain_text, key_text) = (
+        one_line("ca.pem"),
+        one_line("client.pem"),
+        one_line("client.key"),
+    );
 
     // Without a client certificate the proxy refuses; with TLS 1.3 the client
     // learns it from an alert on its first read.
@@ -606,6 +619,14 @@ async fn tls_client_certificate_is_presented_when_required() {
             ("ssl.keystore.location", keystore_p12.as_str()),
             ("ssl.keystore.type", "PKCS12"),
             ("ssl.keystore.password", "changeit"),
+        ],
+        vec![
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("security.protocol", "SSL"),
+            ("ssl.truststore.certificates", ca_text.as_str()),
+            ("ssl.keystore.certificate.chain", chain_text.as_str()),
+            ("ssl.keystore.key", key_text.as_str()),
+            ("ssl.keystore.type", "PEM"),
         ],
     ] {
         let client = within(
