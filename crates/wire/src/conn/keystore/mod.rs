@@ -15,6 +15,10 @@
 //! file; a JKS key is recovered with the key password, or the store
 //! password when no key password is set; an encrypted PEM key (PKCS#8
 //! `ENCRYPTED PRIVATE KEY`, PBES2) is decrypted with the key password.
+//!
+//! PEM text may also come in the properties themselves (Kafka's KIP-651:
+//! `ssl.truststore.certificates`, `ssl.keystore.certificate.chain`,
+//! `ssl.keystore.key`), where a block may be written on one line.
 
 mod jks;
 mod pem;
@@ -74,8 +78,11 @@ impl StoreFormat {
         match data.get(..4) {
             Some(magic) if magic == jks::MAGIC => Ok(StoreFormat::Jks),
             Some(magic) if magic == jks::JCEKS_MAGIC => Err(StoreError::Jceks),
-            // PKCS12 is a DER SEQUENCE; PEM is text.
-            _ if data.first() == Some(&0x30) => Ok(StoreFormat::Pkcs12),
+            // PKCS12 is a DER SEQUENCE of more than 127 bytes (a long-form
+            // length follows the tag); PEM is text.
+            _ if data.first() == Some(&0x30) && data.get(1).is_some_and(|b| *b >= 0x80) => {
+                Ok(StoreFormat::Pkcs12)
+            }
             _ => Ok(StoreFormat::Pem),
         }
     }
@@ -362,6 +369,7 @@ mod tests {
             StoreFormat::Pem
         );
         assert_eq!(StoreFormat::detect(b"").unwrap(), StoreFormat::Pem);
+        assert_eq!(StoreFormat::detect(b"0 comment").unwrap(), StoreFormat::Pem);
         assert_eq!(
             StoreFormat::detect(&[0xFE, 0xED, 0xFE, 0xED, 0]).unwrap(),
             StoreFormat::Jks
