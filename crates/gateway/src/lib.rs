@@ -4,6 +4,7 @@
 //! The binary's flow is command line → [`config::Config`] → server.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod consumers;
 pub mod databases;

@@ -1,6 +1,7 @@
 //! The HTTP server: hyper's HTTP/1.1 on every listener (over TLS on
-//! `https` listeners, see [`crate::tls`]), one log line per request, and
-//! graceful shutdown.
+//! `https` listeners, see [`crate::tls`]), REST client authentication when
+//! configured (see [`crate::auth`]), one log line per request, and graceful
+//! shutdown.
 //!
 //! Shutdown stops accepting connections, lets requests in flight finish
 //! (bounded by a grace period), then flushes the producer and closes the
@@ -22,6 +23,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::app::Gateway;
+use crate::auth::BasicAuthenticator;
 use crate::config::{Config, Scheme};
 use crate::error::ApiError;
 use crate::negotiate::V2_JSON;
@@ -36,6 +38,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct Bound {
     /// Each listener with its TLS acceptor when it is `https`.
     listeners: Vec<(TcpListener, Option<TlsAcceptor>)>,
+    /// REST client authentication, when `authentication.method` asks for it.
+    auth: Option<Arc<BasicAuthenticator>>,
 }
 
 impl std::fmt::Debug for Bound {
@@ -64,6 +68,14 @@ impl Bound {
             })?),
             false => None,
         };
+        let auth = BasicAuthenticator::from_settings(&config.authentication)
+            .map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("authentication: {e}"),
+                )
+            })?
+            .map(Arc::new);
         let mut listeners = Vec::new();
         for listener in &config.listeners {
             let bound = TcpListener::bind((listener.host.as_str(), listener.port))
@@ -75,7 +87,7 @@ impl Bound {
             };
             listeners.push((bound, acceptor));
         }
-        Ok(Bound { listeners })
+        Ok(Bound { listeners, auth })
     }
 
     /// The bound listeners as URLs (`http://127.0.0.1:8082`), with the
@@ -139,16 +151,20 @@ impl Bound {
                 next = conn_rx.recv() => {
                     let Some((stream, peer, tls)) = next else { break };
                     let gateway = gateway.clone();
+                    let auth = self.auth.clone();
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
                         match tls {
                             Some(tls) => match crate::tls::handshake(&tls, stream).await {
                                 Ok(stream) => {
-                                    serve_connection(stream, gateway, Scheme::Https, watcher).await
+                                    serve_connection(stream, gateway, Scheme::Https, auth, watcher)
+                                        .await
                                 }
                                 Err(e) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                             },
-                            None => serve_connection(stream, gateway, Scheme::Http, watcher).await,
+                            None => {
+                                serve_connection(stream, gateway, Scheme::Http, auth, watcher).await
+                            }
                         }
                     });
                 }
@@ -173,13 +189,19 @@ impl Bound {
 
 /// Serves HTTP/1.1 on one client connection until it closes (or shutdown
 /// closes it).
-async fn serve_connection<I>(io: I, gateway: Arc<Gateway>, scheme: Scheme, watcher: Watcher)
-where
+async fn serve_connection<I>(
+    io: I,
+    gateway: Arc<Gateway>,
+    scheme: Scheme,
+    auth: Option<Arc<BasicAuthenticator>>,
+    watcher: Watcher,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |request| {
         let gateway = gateway.clone();
-        async move { Ok::<_, Infallible>(handle(&gateway, request, scheme).await) }
+        let auth = auth.clone();
+        async move { Ok::<_, Infallible>(handle(&gateway, request, scheme, auth.as_deref()).await) }
     });
     let connection = http1::Builder::new()
         .keep_alive(true)
@@ -189,19 +211,25 @@ where
     }
 }
 
-/// Serves one request that came in over `scheme` and logs it.
+/// Serves one request that came in over `scheme`, once `auth` (if any)
+/// lets it through, and logs it.
 pub async fn handle(
     gateway: &Gateway,
     request: http::Request<Incoming>,
     scheme: Scheme,
+    auth: Option<&BasicAuthenticator>,
 ) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
-    let response = match build_request(gateway, parts, RequestBody::Incoming(body), scheme) {
-        Ok(request) => router::dispatch(gateway, request).await,
-        Err(e) => response::error(&e, V2_JSON),
+    let denied = auth.and_then(|auth| auth.refusal(&path, &parts.headers));
+    let response = match denied {
+        Some(denied) => denied,
+        None => match build_request(gateway, parts, RequestBody::Incoming(body), scheme) {
+            Ok(request) => router::dispatch(gateway, request).await,
+            Err(e) => response::error(&e, V2_JSON),
+        },
     };
     tracing::info!(
         method = %method,

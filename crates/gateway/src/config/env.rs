@@ -232,6 +232,7 @@ mod tests {
         for &property in super::super::KNOWN_SETTINGS
             .iter()
             .chain(super::super::tls::SETTINGS)
+            .chain(super::super::auth::SETTINGS)
             .chain(
                 [
                     "client.sasl.jaas.config",

@@ -12,6 +12,7 @@
 //! [`Config`]; every problem is a [`ConfigError`] naming the setting and where
 //! its value came from. `docs/configuration.md` describes every setting.
 
+mod auth;
 mod cli;
 mod env;
 pub mod properties;
@@ -25,6 +26,7 @@ use std::num::IntErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use auth::{AuthenticationMethod, RestAuthentication};
 pub use cli::{parse_args, usage, Cli, Command};
 pub use env::{env_var_for_property, property_for_env_var, ENV_PREFIX};
 pub use tls::{ClientAuthentication, ListenerTls, TlsVersion};
@@ -204,6 +206,8 @@ pub struct Config {
     pub listeners: Vec<Listener>,
     /// `ssl.*`: TLS of the `https` listeners.
     pub listener_tls: ListenerTls,
+    /// `authentication.*`: how REST clients authenticate.
+    pub authentication: RestAuthentication,
     /// `advertised.listeners`: URLs used when generating absolute URLs in
     /// responses.
     pub advertised_listeners: Vec<Listener>,
@@ -476,7 +480,10 @@ impl Config {
         let mut admin_properties = BTreeMap::new();
 
         for (key, setting) in &raw.settings {
-            if KNOWN_SETTINGS.contains(&key.as_str()) || tls::SETTINGS.contains(&key.as_str()) {
+            if KNOWN_SETTINGS.contains(&key.as_str())
+                || tls::SETTINGS.contains(&key.as_str())
+                || auth::SETTINGS.contains(&key.as_str())
+            {
                 continue;
             }
             if let Some((_, reason)) = IGNORED_SETTINGS.iter().find(|(name, _)| name == key) {
@@ -541,6 +548,7 @@ impl Config {
 
         let https = listeners.iter().any(|l| l.scheme == Scheme::Https);
         let listener_tls = ListenerTls::from_raw(raw, https)?;
+        let authentication = RestAuthentication::from_raw(raw)?;
 
         let mut advertised_listeners = Vec::new();
         for text in raw.list("advertised.listeners", "") {
@@ -634,6 +642,7 @@ impl Config {
         Ok(Self {
             listeners,
             listener_tls,
+            authentication,
             advertised_listeners,
             host_name: raw.string("host.name", ""),
             id: raw.string("id", ""),
@@ -767,6 +776,7 @@ impl Config {
         put("id", self.id.clone());
         put("listeners", join(&self.listeners));
         self.listener_tls.put_properties(&mut put);
+        self.authentication.put_properties(&mut put);
         put("log.level", self.log_level.clone());
         put(
             "request.body.max.bytes",
@@ -861,6 +871,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listeners", &self.listeners)
             .field("listener_tls", &self.listener_tls)
+            .field("authentication", &self.authentication)
             .field("advertised_listeners", &self.advertised_listeners)
             .field("host_name", &self.host_name)
             .field("id", &self.id)

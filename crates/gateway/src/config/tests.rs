@@ -1103,3 +1103,38 @@ fn https_settings_from_the_environment() {
         "/run/keys/server.pem"
     );
 }
+
+#[test]
+fn authentication_settings() {
+    let c = dev_config(
+        "authentication.method=basic\n\
+         authentication.realm=KafkaRest\n\
+         authentication.roles=admin, developer\n\
+         authentication.skip.paths=/,/v3/clusters/*\n\
+         java.security.auth.login.config=/etc/kafka-rest/jaas.conf\n",
+    );
+    let auth = &c.authentication;
+    assert_eq!(auth.method, AuthenticationMethod::Basic);
+    assert_eq!(auth.realm, "KafkaRest");
+    assert_eq!(auth.roles, ["admin", "developer"]);
+    assert_eq!(auth.skip_paths, ["/", "/v3/clusters/*"]);
+    assert_eq!(auth.login_config, "/etc/kafka-rest/jaas.conf");
+    assert!(properties_text(&c).contains("authentication.method=BASIC"));
+    assert_eq!(dev_config(&properties_text(&c)), c);
+
+    let c = dev_config("");
+    assert_eq!(c.authentication, RestAuthentication::default());
+    assert!(properties_text(&c).contains("authentication.roles=*"));
+    assert_eq!(dev_config(&properties_text(&c)), c);
+
+    assert_invalid(
+        "authentication.method=BASIC\nauthentication.realm=KafkaRest\n",
+        "authentication.method",
+        "BASIC needs `java.security.auth.login.config`",
+    );
+    assert_invalid(
+        "authentication.method=digest\n",
+        "authentication.method",
+        "`DIGEST` is not supported",
+    );
+}
