@@ -240,3 +240,41 @@ fn unusable_authentication_settings_stop_the_start() {
         assert!(err.contains(expected), "{flags:?}: {err}");
     }
 }
+
+/// Python's `urllib` answers the gateway's challenge by itself: it sends
+/// no credentials first, reads `WWW-Authenticate`, and retries with them.
+#[test]
+fn a_standard_library_client_answers_the_challenge() {
+    let realm = Realm::standard();
+    let flag = realm.flag();
+    let gw = TestGateway::start_with(&[
+        "--dev",
+        "--authentication.method=BASIC",
+        "--authentication.realm=KafkaRest",
+        &flag,
+    ]);
+    let script = r#"
+import json, sys, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/v3/clusters"
+passwords = urllib.request.HTTPPasswordMgr()
+passwords.add_password("KafkaRest", url, "alice", "alice-pw")
+opener = urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(passwords))
+with opener.open(url, timeout=30) as response:
+    body = json.load(response)
+print(json.dumps({"status": response.status, "kind": body["kind"]}))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(gw.addr.port().to_string())
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(result["status"], 200, "{result}");
+    assert_eq!(result["kind"], "KafkaClusterList", "{result}");
+}
