@@ -7,10 +7,8 @@
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use kafka_gateway::config::{parse_args, Config};
-use kafka_gateway::server::Bound;
-use kafka_gateway_tests::gateway::{http_request, HttpResponse, TestGateway};
-use kafka_gateway_tests::unique_topic;
+use kafka_gateway_tests::gateway::{http_request, start_error, HttpResponse, TestGateway};
+use kafka_gateway_tests::{python_json, unique_topic};
 
 /// A JAAS configuration naming a password file, both removed when dropped.
 struct Realm {
@@ -56,18 +54,25 @@ impl Drop for Realm {
 }
 
 fn md5_hex(text: &str) -> String {
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import hashlib,sys; print(hashlib.md5(sys.argv[1].encode()).hexdigest())",
-            text,
-        ])
-        .output()
-        .expect("python3");
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
+    let script =
+        "import hashlib, json, sys; print(json.dumps(hashlib.md5(sys.argv[1].encode()).hexdigest()))";
+    python_json(script, &[text])
+        .as_str()
+        .expect("a string")
         .to_owned()
+}
+
+/// A dev gateway with BASIC authentication against `realm`, plus `flags`.
+fn gateway(realm: &Realm, flags: &[&str]) -> TestGateway {
+    let login_config = realm.flag();
+    let mut args = vec![
+        "--dev",
+        "--authentication.method=BASIC",
+        "--authentication.realm=KafkaRest",
+        login_config.as_str(),
+    ];
+    args.extend_from_slice(flags);
+    TestGateway::start_with(&args)
 }
 
 fn basic(user: &str, password: &str) -> String {
@@ -92,14 +97,7 @@ fn assert_refused(r: &HttpResponse, status: u16) {
 #[test]
 fn basic_credentials_are_checked_against_the_realm() {
     let realm = Realm::standard();
-    let flag = realm.flag();
-    let gw = TestGateway::start_with(&[
-        "--dev",
-        "--authentication.method=BASIC",
-        "--authentication.realm=KafkaRest",
-        "--authentication.roles=admin,reader",
-        &flag,
-    ]);
+    let gw = gateway(&realm, &["--authentication.roles=admin,reader"]);
 
     // No credentials, unknown users, wrong passwords: 401 with a challenge.
     let alice = basic("alice", "alice-pw");
@@ -151,14 +149,7 @@ fn skip_paths_and_any_role() {
         "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule",
         "carol: carol-pw\n",
     );
-    let flag = realm.flag();
-    let gw = TestGateway::start_with(&[
-        "--dev",
-        "--authentication.method=basic",
-        "--authentication.realm=KafkaRest",
-        "--authentication.skip.paths=/,/v3/clusters/*",
-        &flag,
-    ]);
+    let gw = gateway(&realm, &["--authentication.skip.paths=/,/v3/clusters/*"]);
     assert_eq!(get(&gw, "/", None).status, 200);
     assert_eq!(get(&gw, "/v3/clusters", None).status, 200);
     assert_refused(&get(&gw, "/v3/clustersX", None), 401);
@@ -174,23 +165,6 @@ fn skip_paths_and_any_role() {
 /// the file and the problem.
 #[test]
 fn unusable_authentication_settings_stop_the_start() {
-    let bind_error = |flags: &[&str]| -> String {
-        let mut args: Vec<String> = vec!["--dev".into(), "--listeners=http://127.0.0.1:0".into()];
-        args.extend(flags.iter().map(|f| (*f).to_owned()));
-        let cli = parse_args(args.iter().map(std::ffi::OsString::from)).expect("flags");
-        let config = match Config::load(&cli, std::iter::empty()) {
-            Ok(loaded) => loaded.config,
-            Err(e) => return e.to_string(),
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        match runtime.block_on(Bound::bind(&config)) {
-            Ok(_) => panic!("bound with {flags:?}"),
-            Err(e) => e.to_string(),
-        }
-    };
     let basic = [
         "--authentication.method=BASIC",
         "--authentication.realm=KafkaRest",
@@ -236,7 +210,7 @@ fn unusable_authentication_settings_stop_the_start() {
             "authentication.skip.paths",
         ),
     ] {
-        let err = bind_error(&flags);
+        let err = start_error(&flags);
         assert!(err.contains(expected), "{flags:?}: {err}");
     }
 }
@@ -246,13 +220,7 @@ fn unusable_authentication_settings_stop_the_start() {
 #[test]
 fn a_standard_library_client_answers_the_challenge() {
     let realm = Realm::standard();
-    let flag = realm.flag();
-    let gw = TestGateway::start_with(&[
-        "--dev",
-        "--authentication.method=BASIC",
-        "--authentication.realm=KafkaRest",
-        &flag,
-    ]);
+    let gw = gateway(&realm, &[]);
     let script = r#"
 import json, sys, urllib.request
 url = f"http://127.0.0.1:{sys.argv[1]}/v3/clusters"
@@ -263,18 +231,7 @@ with opener.open(url, timeout=30) as response:
     body = json.load(response)
 print(json.dumps({"status": response.status, "kind": body["kind"]}))
 "#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(gw.addr.port().to_string())
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let result = python_json(script, &[&gw.addr.port().to_string()]);
     assert_eq!(result["status"], 200, "{result}");
     assert_eq!(result["kind"], "KafkaClusterList", "{result}");
 }

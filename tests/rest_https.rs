@@ -7,14 +7,13 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kafka_gateway::config::{parse_args, Config};
-use kafka_gateway::server::Bound;
-use kafka_gateway_tests::gateway::{http_request, parse_response, HttpResponse, TestGateway};
-use kafka_gateway_tests::{repo_root, unique_topic};
+use kafka_gateway_tests::gateway::{
+    http_request, parse_response, start_error, HttpResponse, TestGateway,
+};
+use kafka_gateway_tests::{python_json, repo_root, unique_topic};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde_json::{json, Value};
 
@@ -354,19 +353,8 @@ version = conn.sock.version()
 body = json.load(response)
 print(json.dumps({"status": response.status, "version": version, "body": body}))
 "#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(fixture("ca.pem"))
-        .arg(gw.addr.port().to_string())
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    let ca = fixture_str("ca.pem");
+    let result = python_json(script, &[&ca, &gw.addr.port().to_string()]);
     assert_eq!(result["status"], 200, "{result}");
     assert_eq!(result["version"], "TLSv1.3", "{result}");
     assert!(
@@ -421,19 +409,8 @@ conn.request("GET", "/v3/clusters")
 status = conn.getresponse().status
 print(json.dumps({"status": status, "cipher": conn.sock.cipher()[0]}))
 "#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(fixture("ca.pem"))
-        .arg(gw.addr.port().to_string())
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    let ca = fixture_str("ca.pem");
+    let result = python_json(script, &[&ca, &gw.addr.port().to_string()]);
     assert_eq!(result["status"], 200, "{result}");
     // OpenSSL's name of TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384.
     assert_eq!(
@@ -470,35 +447,24 @@ fn java_truststores_check_client_certificates() {
 /// missing or unusable.
 #[test]
 fn unusable_key_material_stops_the_start() {
-    let bind_error = |flags: &[&str]| -> String {
-        let mut args: Vec<String> = vec!["--dev".into(), "--listeners=https://127.0.0.1:0".into()];
-        args.extend(flags.iter().map(|f| (*f).to_owned()));
-        let cli = parse_args(args.iter().map(std::ffi::OsString::from)).expect("flags");
-        let config = Config::load(&cli, std::iter::empty())
-            .expect("config")
-            .config;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        match runtime.block_on(Bound::bind(&config)) {
-            Ok(_) => panic!("bound with {flags:?}"),
-            Err(e) => e.to_string(),
-        }
+    let start_error = |flags: &[&str]| {
+        let mut all = vec!["--listeners=https://127.0.0.1:0"];
+        all.extend_from_slice(flags);
+        start_error(&all)
     };
-    let missing = bind_error(&["--ssl.keystore.location=/nonexistent/server.pem"]);
+    let missing = start_error(&["--ssl.keystore.location=/nonexistent/server.pem"]);
     assert!(missing.contains("/nonexistent/server.pem"), "{missing}");
-    let no_key = bind_error(&[&format!(
+    let no_key = start_error(&[&format!(
         "--ssl.keystore.location={}",
         fixture_str("server.pem")
     )]);
     assert!(no_key.contains("no private key"), "{no_key}");
-    let no_cert = bind_error(&[&format!(
+    let no_cert = start_error(&[&format!(
         "--ssl.keystore.location={}",
         fixture_str("server.key")
     )]);
     assert!(no_cert.contains("no PEM certificate"), "{no_cert}");
-    let encrypted = bind_error(&[&Keystore::new("client-encrypted.key", "client.pem").flag()]);
+    let encrypted = start_error(&[&Keystore::new("client-encrypted.key", "client.pem").flag()]);
     assert!(
         encrypted.contains("is encrypted; set its password (ssl.key.password)"),
         "{encrypted}"
@@ -515,10 +481,10 @@ fn unusable_key_material_stops_the_start() {
         ),
         (vec![jks.as_str()], "needs its password"),
     ] {
-        let err = bind_error(&flags);
+        let err = start_error(&flags);
         assert!(err.contains(expected), "{flags:?}: {err}");
         assert!(!err.contains("changeit"), "{err}");
     }
-    let mismatched = bind_error(&[&Keystore::new("client.key", "server.pem").flag()]);
+    let mismatched = start_error(&[&Keystore::new("client.key", "server.pem").flag()]);
     assert!(mismatched.contains("unusable keystore"), "{mismatched}");
 }

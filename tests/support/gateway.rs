@@ -14,6 +14,34 @@ use kafka_gateway::app::Gateway;
 use kafka_gateway::config::{parse_args, Config};
 use kafka_gateway::server::Bound;
 
+/// Why a dev gateway with `flags` (listening on `http://127.0.0.1:0` unless
+/// they name `--listeners`) does not start: the configuration error, or what
+/// binding reports (key material, authentication files).
+///
+/// # Panics
+///
+/// If it would start.
+pub fn start_error(flags: &[&str]) -> String {
+    let mut args: Vec<String> = vec!["--dev".into()];
+    if !flags.iter().any(|f| f.starts_with("--listeners")) {
+        args.push("--listeners=http://127.0.0.1:0".into());
+    }
+    args.extend(flags.iter().map(|f| (*f).to_owned()));
+    let cli = parse_args(args.iter().map(std::ffi::OsString::from)).expect("flags");
+    let config = match Config::load(&cli, std::iter::empty()) {
+        Ok(loaded) => loaded.config,
+        Err(e) => return e.to_string(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    match runtime.block_on(Bound::bind(&config)) {
+        Ok(_) => panic!("bound with {flags:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// A running gateway; stopped (gracefully) when dropped.
 #[derive(Debug)]
 pub struct TestGateway {

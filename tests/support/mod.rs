@@ -547,6 +547,32 @@ pub fn run_python(script: &str, args: &[&str], stdin_json: &Value) -> Value {
     })
 }
 
+/// Runs an inline Python snippet with the system `python3` (standard
+/// library only) and returns the JSON it prints.
+///
+/// # Panics
+///
+/// If it cannot be run, fails, or prints something that is not JSON.
+pub fn python_json(script: &str, args: &[&str]) -> Value {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "the script printed no valid JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
 const B64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 (with padding), the encoding the helper scripts use for
