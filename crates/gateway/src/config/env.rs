@@ -85,6 +85,23 @@ pub fn property_for_env_var(name: &str) -> Option<String> {
     Some(property)
 }
 
+/// The JVM option variables of Confluent's launch scripts and images. Of
+/// their options only `-Djava.security.auth.login.config=<file>` (the JAAS
+/// file of HTTP Basic authentication) is read, as the setting of that name,
+/// below every other setting from the environment.
+const JVM_OPTIONS: &[&str] = &["KAFKAREST_OPTS", "KAFKA_REST_OPTS"];
+const LOGIN_CONFIG_OPTION: &str = "-Djava.security.auth.login.config=";
+
+/// The JAAS file named in JVM options, if any.
+fn login_config_option(options: &str) -> Option<String> {
+    options
+        .split_whitespace()
+        .filter_map(|option| option.strip_prefix(LOGIN_CONFIG_OPTION))
+        .next_back()
+        .map(|path| path.trim_matches(|c| c == '"' || c == '\'').to_owned())
+        .filter(|path| !path.is_empty())
+}
+
 /// Why an environment variable with the prefix is not read as a setting.
 fn ignore_reason(name: &str, value: &OsString) -> Option<&'static str> {
     if LAUNCHER_VARIABLES.contains(&name) {
@@ -130,13 +147,30 @@ where
     let mut vars: Vec<(String, OsString)> = vars
         .into_iter()
         .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
-        .filter(|(name, _)| name.starts_with(ENV_PREFIX) || name == RUST_LOG)
+        .filter(|(name, _)| {
+            name.starts_with(ENV_PREFIX) || name == RUST_LOG || JVM_OPTIONS.contains(&name.as_str())
+        })
         .collect();
     vars.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut found = EnvSettings::default();
     let mut rust_log = None;
+    let mut jvm = Vec::new();
     for (name, value) in vars {
+        if JVM_OPTIONS.contains(&name.as_str()) {
+            match login_config_option(&value.to_string_lossy()) {
+                Some(path) => jvm.push(EnvSetting {
+                    var: name,
+                    property: "java.security.auth.login.config".to_owned(),
+                    value: path,
+                }),
+                None if name.starts_with(ENV_PREFIX) => {
+                    found.ignored.push((name, "JVM launcher setting"))
+                }
+                None => {}
+            }
+            continue;
+        }
         if name != RUST_LOG {
             if let Some(reason) = ignore_reason(&name, &value) {
                 found.ignored.push((name, reason));
@@ -164,10 +198,12 @@ where
             found.settings.push(setting);
         }
     }
-    // RUST_LOG goes first so that KAFKA_REST_LOG_LEVEL overrides it.
+    // RUST_LOG and the JVM options go first so that the settings of their
+    // own names override them.
     if let Some(setting) = rust_log {
         found.settings.insert(0, setting);
     }
+    found.settings.splice(0..0, jvm);
     Ok(found)
 }
 
@@ -179,6 +215,41 @@ mod tests {
         vars.iter()
             .map(|(k, v)| (OsString::from(k), OsString::from(v)))
             .collect()
+    }
+
+    #[test]
+    fn jaas_file_from_jvm_options() {
+        let found = read_env(env(&[(
+            "KAFKAREST_OPTS",
+            "-Xmx1g -Djava.security.auth.login.config=/etc/kafka-rest/jaas.conf -Dother=1",
+        )]))
+        .unwrap();
+        assert_eq!(
+            found.settings,
+            [EnvSetting {
+                var: "KAFKAREST_OPTS".into(),
+                property: "java.security.auth.login.config".into(),
+                value: "/etc/kafka-rest/jaas.conf".into(),
+            }]
+        );
+        // The setting's own variable wins; options without it are ignored.
+        let found = read_env(env(&[
+            (
+                "KAFKA_REST_OPTS",
+                "-Djava.security.auth.login.config=\"/a.conf\"",
+            ),
+            ("KAFKA_REST_JAVA_SECURITY_AUTH_LOGIN_CONFIG", "/b.conf"),
+            ("KAFKAREST_OPTS", "-Xmx1g"),
+        ]))
+        .unwrap();
+        let values: Vec<&str> = found.settings.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(values, ["/a.conf", "/b.conf"]);
+        assert!(found.ignored.is_empty(), "{:?}", found.ignored);
+        let found = read_env(env(&[("KAFKA_REST_OPTS", "-Xmx1g")])).unwrap();
+        assert_eq!(
+            found.ignored,
+            [("KAFKA_REST_OPTS".to_owned(), "JVM launcher setting")]
+        );
     }
 
     #[test]
