@@ -274,6 +274,22 @@ mod tests {
             prop_assert_eq!(codec.decompressed(&packed, input.len()).unwrap(), input);
         }
 
+        /// Compression appends: what the output holds (a batch header) stays.
+        #[test]
+        fn prop_compression_keeps_the_output_prefix(
+            codec in codec(),
+            prefix in prop::collection::vec(any::<u8>(), 0..80),
+            input in prop::collection::vec(0u8..8, 0..20_000),
+        ) {
+            let mut out = prefix.clone();
+            codec.compress(&input, &mut out).unwrap();
+            prop_assert_eq!(&out[..prefix.len()], &prefix[..]);
+            prop_assert_eq!(
+                codec.decompressed(&out[prefix.len()..], input.len()).unwrap(),
+                input
+            );
+        }
+
         #[test]
         fn prop_mutated_input_never_panics(
             codec in codec(),

@@ -16,10 +16,7 @@
 //! - Zstandard compression format, RFC 8878:
 //!   <https://www.rfc-editor.org/rfc/rfc8878>
 
-use std::io::Write;
-
 use zstd::stream::read::Decoder;
-use zstd::stream::write::Encoder;
 
 use super::{Compression, CompressionError};
 
@@ -32,15 +29,19 @@ const LEVEL: i32 = 3;
 /// log2 of the largest window the decoder accepts.
 const WINDOW_LOG_MAX: u32 = 27;
 
-/// Compresses `input` as one zstd frame appended to `out`.
+/// Compresses `input` as one zstd frame appended to `out`, in one call
+/// (the input is whole, so zstd need not copy it into a stream window). The
+/// frame announces its size (3 bytes), which lets the reader decode it in
+/// one call too.
 pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
     let start = out.len();
-    let result = Encoder::new(&mut *out, LEVEL).and_then(|mut encoder| {
-        // Announcing the size (3 bytes) lets the reader decode in one call.
-        encoder.include_contentsize(true)?;
-        encoder.set_pledged_src_size(Some(input.len() as u64))?;
-        encoder.write_all(input)?;
-        encoder.finish().map(drop)
+    out.reserve(zstd::zstd_safe::compress_bound(input.len()));
+    let result = zstd::bulk::Compressor::new(LEVEL).and_then(|mut compressor| {
+        compressor.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(true))?;
+        // Written after what `out` holds already (the batch header).
+        let mut after = std::io::Cursor::new(&mut *out);
+        after.set_position(start as u64);
+        compressor.compress_to_buffer(input, &mut after).map(drop)
     });
     result.map_err(|err| {
         out.truncate(start);
@@ -106,6 +107,26 @@ mod tests {
     }
 
     #[test]
+    fn compression_appends_to_what_the_output_holds() {
+        let input = sample(100 * 1024);
+        let mut out = b"header".to_vec();
+        compress(&input, &mut out).unwrap();
+        assert_eq!(&out[..6], b"header");
+        assert_eq!(CODEC.decompressed(&out[6..], input.len()).unwrap(), input);
+    }
+
+    #[test]
+    fn frames_announce_their_content_size() {
+        for input in [&b""[..], b"abc", &sample(300 * 1024)] {
+            let packed = CODEC.compressed(input);
+            assert_eq!(
+                zstd::zstd_safe::get_frame_content_size(&packed).unwrap(),
+                Some(input.len() as u64)
+            );
+        }
+    }
+
+    #[test]
     fn reads_concatenated_and_skippable_frames() {
         let mut packed = CODEC.compressed(b"first ");
         // A skippable frame with four bytes of user data.
@@ -117,7 +138,8 @@ mod tests {
     #[test]
     fn reads_frames_with_checksums_and_other_levels() {
         let input = sample(150 * 1024);
-        let mut encoder = Encoder::new(Vec::new(), 19).unwrap();
+        use std::io::Write;
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 19).unwrap();
         encoder.include_checksum(true).unwrap();
         encoder.write_all(&input).unwrap();
         let packed = encoder.finish().unwrap();
