@@ -96,6 +96,7 @@ impl<'a> Case<'a> {
     fn new(w: &'a Workload, compression: Compression) -> Self {
         let params = BatchParams {
             compression,
+            compression_level: None,
             ..BatchParams::default()
         };
         let kp_options = RecordEncodeOptions {

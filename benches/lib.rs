@@ -355,6 +355,7 @@ mod tests {
         for compression in Compression::ALL {
             let params = BatchParams {
                 compression,
+                compression_level: None,
                 ..BatchParams::default()
             };
             let ours = encode_wire(&input, &params).unwrap();

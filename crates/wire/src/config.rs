@@ -162,6 +162,12 @@ impl ClientConfig {
                 "compression.type" => {
                     c.producer.compression = value.parse().map_err(Error::Config)?
                 }
+                "compression.gzip.level" | "compression.lz4.level" | "compression.zstd.level" => {
+                    c.producer
+                        .compression_levels
+                        .set(key, value)
+                        .map_err(Error::Config)?;
+                }
                 "enable.idempotence" => idempotence_explicit = Some(boolean(key, value)?),
                 "max.in.flight.requests.per.connection" => {
                     c.producer.max_in_flight = number(key, value)?;
@@ -235,11 +241,18 @@ mod tests {
             ("bootstrap.servers", "127.0.0.1:9092"),
             ("linger.ms", "7"),
             ("compression.type", "zstd"),
+            ("compression.zstd.level", "9"),
             ("acks", "1"),
         ])
         .unwrap();
         assert_eq!(c.producer.linger, Duration::from_millis(7));
         assert_eq!(c.producer.compression, Compression::Zstd);
+        assert_eq!(
+            c.producer.compression_levels.for_codec(Compression::Zstd),
+            Some(9)
+        );
+        let err = ClientConfig::from_properties([("compression.gzip.level", "12")]).unwrap_err();
+        assert!(err.to_string().contains("compression.gzip.level"), "{err}");
         assert_eq!(c.producer.acks, Acks::Leader);
         assert!(
             !c.producer.idempotence,

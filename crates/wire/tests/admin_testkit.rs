@@ -32,6 +32,7 @@ use wire::error::ResponseError;
 use wire::producer::{Producer, ProducerConfig, ProducerRecord};
 use wire::protocol::api::fetch::IsolationLevel;
 use wire::protocol::api::list_offsets::OffsetSpec;
+use wire::record::Compression;
 use wire::testkit::{Cluster, ClusterConfig};
 use wire::{Admin, ClientConfig, Error, TopicPartition};
 
@@ -76,15 +77,24 @@ fn failure<T: std::fmt::Debug>(
 
 /// Produces `values` to one partition and returns their offsets.
 async fn produce(admin: &Admin, topic: &str, partition: i32, values: &[String]) -> Vec<i64> {
-    let producer = Producer::new(
-        admin.client().clone(),
-        ProducerConfig {
-            linger: Duration::from_millis(1),
-            ..ProducerConfig::default()
-        },
-    )
-    .await
-    .expect("producer");
+    let config = ProducerConfig {
+        linger: Duration::from_millis(1),
+        ..ProducerConfig::default()
+    };
+    produce_with(admin, config, topic, partition, values).await
+}
+
+/// [`produce`] with the producer settings `config`.
+async fn produce_with(
+    admin: &Admin,
+    config: ProducerConfig,
+    topic: &str,
+    partition: i32,
+    values: &[String],
+) -> Vec<i64> {
+    let producer = Producer::new(admin.client().clone(), config)
+        .await
+        .expect("producer");
     let mut futures = Vec::new();
     for v in values {
         let record = ProducerRecord {
@@ -1786,6 +1796,69 @@ async fn leader_elections_preferred_and_unclean() {
             admin.elect_leaders(ElectionType::Unknown, None).await,
             Err(Error::InvalidArgument(_))
         ));
+        cluster.shutdown().await;
+    })
+    .await;
+}
+
+/// `compression.<codec>.level` reaches the batches the broker stores: the
+/// same records take less room at a higher level (one replica, on broker 1).
+#[tokio::test]
+async fn producer_compression_levels_reach_the_stored_batches() {
+    bounded(async {
+        let cluster = cluster().await;
+        let admin = admin(&cluster).await;
+        let values: Vec<String> = (0..400)
+            .map(|i| {
+                format!(
+                    "{{\"event\":\"page_view\",\"user\":{},\"path\":\"/a/b/{}\"}}",
+                    i % 37,
+                    i % 11
+                )
+            })
+            .collect();
+        for (codec, low, high) in [
+            (Compression::Gzip, "1", "9"),
+            (Compression::Zstd, "1", "19"),
+        ] {
+            let mut sizes = Vec::new();
+            for level in [low, high] {
+                let topic = format!("levels-{codec}-{level}");
+                admin
+                    .create_topic(&NewTopic::new(&topic).with_assignment(0, vec![1]), false)
+                    .await
+                    .expect("create");
+                let mut config = ProducerConfig {
+                    linger: Duration::from_millis(50),
+                    batch_size: 1 << 20,
+                    compression: codec,
+                    ..ProducerConfig::default()
+                };
+                let key = format!("compression.{codec}.level");
+                assert_eq!(config.compression_levels.set(&key, level), Ok(true));
+                let offsets = produce_with(&admin, config, &topic, 0, &values).await;
+                assert_eq!(offsets.len(), values.len());
+                let dirs = admin.describe_log_dirs(1, None).await.expect("log dirs");
+                let size = dirs
+                    .iter()
+                    .flat_map(|d| &d.replicas)
+                    .find(|r| r.partition.topic == topic)
+                    .map(|r| r.size)
+                    .expect("the replica");
+                assert_eq!(
+                    values_of(&cluster.records(&topic, 0).unwrap()),
+                    values,
+                    "{codec} level {level}"
+                );
+                sizes.push(size);
+            }
+            assert!(
+                sizes[1] < sizes[0],
+                "{codec}: level {low} {} bytes, level {high} {} bytes",
+                sizes[0],
+                sizes[1]
+            );
+        }
         cluster.shutdown().await;
     })
     .await;

@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 
 use crate::cluster::Client;
 use crate::error::{Error, Result};
-use crate::record::{BatchBuilder, Compression, Header, BATCH_OVERHEAD};
+use crate::record::{BatchBuilder, Compression, CompressionLevels, Header, BATCH_OVERHEAD};
 
 use accumulator::Shared;
 
@@ -81,6 +81,9 @@ pub struct ProducerConfig {
     pub buffer_memory: usize,
     /// `compression.type`.
     pub compression: Compression,
+    /// `compression.gzip.level`, `compression.lz4.level`,
+    /// `compression.zstd.level`.
+    pub compression_levels: CompressionLevels,
     /// `enable.idempotence`.
     pub idempotence: bool,
     /// `max.in.flight.requests.per.connection`.
@@ -101,6 +104,7 @@ impl Default for ProducerConfig {
             batch_size: 16 * 1024,
             buffer_memory: 32 * 1024 * 1024,
             compression: Compression::None,
+            compression_levels: CompressionLevels::default(),
             idempotence: true,
             max_in_flight: 5,
             request_timeout: Duration::from_secs(30),

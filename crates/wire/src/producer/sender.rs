@@ -108,6 +108,10 @@ async fn dispatch(shared: &Arc<Shared>, drained: Vec<Drained>) {
             let (identity, sequence) = d.batch.stamp.unwrap_or((ProducerIdentity::NONE, -1));
             let params = BatchParams {
                 compression: shared.config.compression,
+                compression_level: shared
+                    .config
+                    .compression_levels
+                    .for_codec(shared.config.compression),
                 producer_id: identity.id,
                 producer_epoch: identity.epoch,
                 base_sequence: sequence,

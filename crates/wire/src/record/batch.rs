@@ -339,7 +339,7 @@ impl RecordBatch {
                 &r.headers,
             );
         }
-        Ok(builder.write(self.header, compression)?.to_bytes())
+        Ok(builder.write(self.header, compression, None)?.to_bytes())
     }
 }
 
@@ -526,6 +526,7 @@ mod tests {
         }
         b.finish(&BatchParams {
             compression,
+            compression_level: None,
             producer_id: 42,
             producer_epoch: 3,
             base_sequence: 7,

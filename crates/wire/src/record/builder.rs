@@ -53,6 +53,9 @@ impl Default for BatchBuilder {
 pub struct BatchParams {
     /// Codec for the records section.
     pub compression: Compression,
+    /// The codec's level (`compression.<codec>.level`); `None` for its
+    /// default.
+    pub compression_level: Option<i32>,
     /// Idempotent producer id, -1 if none.
     pub producer_id: i64,
     /// Producer epoch, -1 if none.
@@ -67,6 +70,7 @@ impl Default for BatchParams {
     fn default() -> Self {
         BatchParams {
             compression: Compression::None,
+            compression_level: None,
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: -1,
@@ -298,7 +302,7 @@ impl BatchBuilder {
             base_sequence: params.base_sequence,
             record_count: self.count,
         };
-        self.write(header, params.compression)
+        self.write(header, params.compression, params.compression_level)
     }
 
     /// Writes the header (with `header.record_count` set to the records
@@ -307,6 +311,7 @@ impl BatchBuilder {
         self,
         mut header: BatchHeader,
         compression: Compression,
+        level: Option<i32>,
     ) -> Result<EncodedBatch, RecordError> {
         header.record_count = self.count;
         match compression {
@@ -319,10 +324,10 @@ impl BatchBuilder {
                 let mut out = Vec::with_capacity(BATCH_OVERHEAD + self.size() / 2);
                 out.resize(BATCH_OVERHEAD, 0);
                 if self.shared.is_empty() {
-                    codec.compress(&self.buf[BATCH_OVERHEAD..], &mut out)?;
+                    codec.compress_at(&self.buf[BATCH_OVERHEAD..], &mut out, level)?;
                 } else {
                     let records = self.contiguous_records();
-                    codec.compress(&records, &mut out)?;
+                    codec.compress_at(&records, &mut out, level)?;
                 }
                 check_size(out.len())?;
                 let total = out.len();
@@ -489,6 +494,7 @@ mod tests {
         for codec in Compression::ALL {
             let params = BatchParams {
                 compression: codec,
+                compression_level: None,
                 producer_id: 5,
                 producer_epoch: 1,
                 base_sequence: 9,

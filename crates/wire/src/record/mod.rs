@@ -20,7 +20,7 @@ pub use batch::{
     RecordBatch, TimestampType, BATCH_OVERHEAD,
 };
 pub use builder::{BatchBuilder, BatchParams, HeaderSet, SHARE_VALUES_FROM};
-pub use compression::{Compression, CompressionError};
+pub use compression::{Compression, CompressionError, CompressionLevels};
 pub use encoded::EncodedBatch;
 pub use headers::{Headers, HeadersIter};
 

@@ -28,10 +28,18 @@ use super::{Compression, CompressionError};
 /// The codec this module implements.
 const CODEC: Compression = Compression::Gzip;
 
-/// Compresses `input` as a single gzip member and appends it to `out`.
-pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+/// Compresses `input` as a single gzip member at `level` (1 to 9; `None`
+/// for 6) and appends it to `out`.
+pub(super) fn compress(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    level: Option<i32>,
+) -> Result<(), CompressionError> {
     let start = out.len();
-    let mut encoder = GzEncoder::new(&mut *out, flate2::Compression::default());
+    let level = level
+        .and_then(|l| u32::try_from(l).ok())
+        .map_or_else(flate2::Compression::default, flate2::Compression::new);
+    let mut encoder = GzEncoder::new(&mut *out, level);
     let result = encoder.write_all(input).and_then(|()| encoder.try_finish());
     drop(encoder);
     result.map_err(|err| {

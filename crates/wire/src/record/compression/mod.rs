@@ -8,9 +8,12 @@
 //! - <https://kafka.apache.org/documentation/#recordbatch>
 
 mod gzip;
+mod levels;
 mod lz4;
 mod snappy;
 mod zstd;
+
+pub use levels::CompressionLevels;
 
 use std::fmt;
 use std::io::{self, Read};
@@ -99,17 +102,30 @@ impl Compression {
         }
     }
 
-    /// Compresses `input`, appending the compressed bytes to `out`.
+    /// Compresses `input` at the codec's default level, appending the
+    /// compressed bytes to `out`.
     pub fn compress(self, input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+        self.compress_at(input, out, None)
+    }
+
+    /// Compresses `input` at `level` (`None`: the codec's default; see
+    /// [`CompressionLevels`] for the ranges and which codecs apply one),
+    /// appending the compressed bytes to `out`.
+    pub fn compress_at(
+        self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        level: Option<i32>,
+    ) -> Result<(), CompressionError> {
         match self {
             Compression::None => {
                 out.extend_from_slice(input);
                 Ok(())
             }
-            Compression::Gzip => gzip::compress(input, out),
+            Compression::Gzip => gzip::compress(input, out, level),
             Compression::Snappy => snappy::compress(input, out),
             Compression::Lz4 => lz4::compress(input, out),
-            Compression::Zstd => zstd::compress(input, out),
+            Compression::Zstd => zstd::compress(input, out, level),
         }
     }
 

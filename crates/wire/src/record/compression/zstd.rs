@@ -29,14 +29,20 @@ const LEVEL: i32 = 3;
 /// log2 of the largest window the decoder accepts.
 const WINDOW_LOG_MAX: u32 = 27;
 
-/// Compresses `input` as one zstd frame appended to `out`, in one call
+/// Compresses `input` at `level` (`None`: 3) as one zstd frame appended to
+/// `out`, in one call
 /// (the input is whole, so zstd need not copy it into a stream window). The
 /// frame announces its size (3 bytes), which lets the reader decode it in
 /// one call too.
-pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+pub(super) fn compress(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    level: Option<i32>,
+) -> Result<(), CompressionError> {
     let start = out.len();
     out.reserve(zstd::zstd_safe::compress_bound(input.len()));
-    let result = zstd::bulk::Compressor::new(LEVEL).and_then(|mut compressor| {
+    let level = level.unwrap_or(LEVEL);
+    let result = zstd::bulk::Compressor::new(level).and_then(|mut compressor| {
         compressor.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(true))?;
         // Written after what `out` holds already (the batch header).
         let mut after = std::io::Cursor::new(&mut *out);
@@ -110,7 +116,7 @@ mod tests {
     fn compression_appends_to_what_the_output_holds() {
         let input = sample(100 * 1024);
         let mut out = b"header".to_vec();
-        compress(&input, &mut out).unwrap();
+        compress(&input, &mut out, None).unwrap();
         assert_eq!(&out[..6], b"header");
         assert_eq!(CODEC.decompressed(&out[6..], input.len()).unwrap(), input);
     }
