@@ -159,13 +159,52 @@ pub struct CipherSuites {
     pub unsupported: Vec<String>,
 }
 
+/// OpenSSL's names (librdkafka's `ssl.cipher.suites`) of the TLS 1.2
+/// suites supported here, with their IANA names. OpenSSL names TLS 1.3
+/// suites by their IANA names.
+const OPENSSL_NAMES: [(&str, &str); 6] = [
+    (
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    ),
+    (
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    ),
+    (
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    ),
+    (
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    ),
+    (
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    ),
+    (
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    ),
+];
+
 /// Selects cipher suites by name: the IANA names Java uses
-/// (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`, `TLS_AES_128_GCM_SHA256`) or
-/// rustls's (`TLS13_AES_128_GCM_SHA256`), in any case. A name that is no
-/// TLS cipher suite is an error, and so is a list of which nothing is
-/// supported; an empty list selects every supported suite.
+/// (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`, `TLS_AES_128_GCM_SHA256`),
+/// rustls's (`TLS13_AES_128_GCM_SHA256`) or OpenSSL's, as librdkafka takes
+/// them (`ECDHE-RSA-AES256-GCM-SHA384`, `:`-separated), in any case. TLS
+/// suites this build does not implement, and other OpenSSL cipher-list
+/// words (`AES256-SHA`, `HIGH`, `!aNULL`), are skipped; an IANA-style name
+/// that is no TLS suite is an error, and so is a list of which nothing is
+/// supported. An empty list selects every supported suite.
 pub fn cipher_suites(names: &[String]) -> Result<CipherSuites, TlsError> {
     let supported = rustls::crypto::ring::default_provider().cipher_suites;
+    let names: Vec<&str> = names
+        .iter()
+        .flat_map(|n| n.split(':'))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
     if names.is_empty() {
         return Ok(CipherSuites {
             selected: supported,
@@ -175,7 +214,11 @@ pub fn cipher_suites(names: &[String]) -> Result<CipherSuites, TlsError> {
     let mut selected = Vec::new();
     let mut unsupported = Vec::new();
     for name in names {
-        let wanted = name.trim().to_ascii_uppercase();
+        let upper = name.to_ascii_uppercase();
+        let wanted = OPENSSL_NAMES
+            .iter()
+            .find(|(openssl, _)| *openssl == upper)
+            .map_or(upper.as_str(), |(_, iana)| iana);
         let tls13 = wanted
             .strip_prefix("TLS_")
             .map(|rest| format!("TLS13_{rest}"));
@@ -188,10 +231,13 @@ pub fn cipher_suites(names: &[String]) -> Result<CipherSuites, TlsError> {
             if !selected.contains(suite) {
                 selected.push(*suite);
             }
-        } else if (0..=u16::MAX).any(|code| is(rustls::CipherSuite::from(code))) {
-            unsupported.push(name.trim().to_owned());
+        } else if !wanted.starts_with("TLS_") && !wanted.starts_with("SSL_")
+            || (0..=u16::MAX).any(|code| is(rustls::CipherSuite::from(code)))
+        {
+            // A TLS suite not implemented here, or an OpenSSL word.
+            unsupported.push(name.to_owned());
         } else {
-            return Err(TlsError::UnknownCipherSuite(name.trim().to_owned()));
+            return Err(TlsError::UnknownCipherSuite(name.to_owned()));
         }
     }
     if selected.is_empty() {
@@ -724,11 +770,34 @@ mod tests {
             ]
         );
         assert_eq!(cipher_suites(&[]).unwrap().selected.len(), 9);
-        let err = cipher_suites(&names(&["TLS_AES_256_GCM_SHA384", "AES256-SHA"])).unwrap_err();
+        let err = cipher_suites(&names(&[
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_AES_257_GCM_SHA384",
+        ]))
+        .unwrap_err();
         assert!(
-            matches!(err, TlsError::UnknownCipherSuite(ref n) if n == "AES256-SHA"),
+            matches!(err, TlsError::UnknownCipherSuite(ref n) if n == "TLS_AES_257_GCM_SHA384"),
             "{err}"
         );
+        // librdkafka's OpenSSL list: names mapped, other words skipped.
+        let picked = cipher_suites(&names(&[
+            "ECDHE-ECDSA-AES256-GCM-SHA384:ecdhe-rsa-chacha20-poly1305:AES256-SHA:!aNULL",
+        ]))
+        .unwrap();
+        let selected: Vec<String> = picked
+            .selected
+            .iter()
+            .map(|s| java_name(s.suite()))
+            .collect();
+        assert_eq!(
+            selected,
+            [
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+            ]
+        );
+        assert_eq!(picked.unsupported, ["AES256-SHA", "!aNULL"]);
+        assert!(cipher_suites(&names(&["HIGH:!aNULL"])).is_err());
         let err = cipher_suites(&names(&["TLS_RSA_WITH_AES_256_CBC_SHA"])).unwrap_err();
         assert!(err.to_string().contains("TLS_AES_128_GCM_SHA256"), "{err}");
     }
