@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use wire::conn::keystore::load_identity;
-use wire::conn::tls::{cipher_suites, load_roots, provider_with, TlsError};
+use wire::conn::tls::{load_roots, provider_for, TlsError};
 
 use crate::config::{ClientAuthentication, ListenerTls, TlsVersion};
 
@@ -73,14 +73,7 @@ pub fn acceptor(tls: &ListenerTls) -> Result<TlsAcceptor, ListenerTlsError> {
             TlsVersion::Tls13 => &TLS13,
         })
         .collect();
-    let suites = cipher_suites(&tls.cipher_suites)?;
-    if !suites.unsupported.is_empty() {
-        tracing::warn!(
-            suites = %suites.unsupported.join(","),
-            "ssl.cipher.suites: cipher suites not supported here are skipped"
-        );
-    }
-    let provider = provider_with(&suites);
+    let provider = provider_for(&tls.cipher_suites)?;
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
         .map_err(ListenerTlsError::Config)?;

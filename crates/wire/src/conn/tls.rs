@@ -251,6 +251,19 @@ pub fn cipher_suites(names: &[String]) -> Result<CipherSuites, TlsError> {
     })
 }
 
+/// The crypto provider restricted to the cipher suites `names` select (see
+/// [`cipher_suites`]), warning about the names skipped.
+pub fn provider_for(names: &[String]) -> Result<Arc<CryptoProvider>, TlsError> {
+    let suites = cipher_suites(names)?;
+    if !suites.unsupported.is_empty() {
+        tracing::warn!(
+            suites = %suites.unsupported.join(","),
+            "ssl.cipher.suites: cipher suites not supported here are skipped"
+        );
+    }
+    Ok(provider_with(&suites))
+}
+
 /// The crypto provider restricted to `suites`.
 pub fn provider_with(suites: &CipherSuites) -> Arc<CryptoProvider> {
     Arc::new(CryptoProvider {
@@ -271,14 +284,7 @@ fn java_name(suite: rustls::CipherSuite) -> String {
 /// Builds the rustls client configuration for `settings`. The result is
 /// meant to be shared by all connections of a client.
 pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsError> {
-    let suites = cipher_suites(&settings.cipher_suites)?;
-    if !suites.unsupported.is_empty() {
-        tracing::warn!(
-            suites = %suites.unsupported.join(","),
-            "ssl.cipher.suites: cipher suites not supported here are skipped"
-        );
-    }
-    let provider = provider_with(&suites);
+    let provider = provider_for(&settings.cipher_suites)?;
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(TlsError::Config)?;
@@ -741,6 +747,13 @@ mod tests {
     #[test]
     fn cipher_suites_by_java_and_rustls_names() {
         let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let selected = |picked: &CipherSuites| -> Vec<String> {
+            picked
+                .selected
+                .iter()
+                .map(|s| java_name(s.suite()))
+                .collect()
+        };
         let picked = cipher_suites(&names(&[
             "TLS_AES_256_GCM_SHA384",
             "tls13_chacha20_poly1305_sha256",
@@ -749,13 +762,8 @@ mod tests {
             "TLS_RSA_WITH_AES_128_GCM_SHA256",
         ]))
         .unwrap();
-        let selected: Vec<String> = picked
-            .selected
-            .iter()
-            .map(|s| java_name(s.suite()))
-            .collect();
         assert_eq!(
-            selected,
+            selected(&picked),
             [
                 "TLS_AES_256_GCM_SHA384",
                 "TLS_CHACHA20_POLY1305_SHA256",
@@ -784,13 +792,8 @@ mod tests {
             "ECDHE-ECDSA-AES256-GCM-SHA384:ecdhe-rsa-chacha20-poly1305:AES256-SHA:!aNULL",
         ]))
         .unwrap();
-        let selected: Vec<String> = picked
-            .selected
-            .iter()
-            .map(|s| java_name(s.suite()))
-            .collect();
         assert_eq!(
-            selected,
+            selected(&picked),
             [
                 "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
                 "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
@@ -863,13 +866,7 @@ mod tests {
     /// properties, each block on one line.
     #[tokio::test]
     async fn handshake_with_pem_text_in_the_properties() {
-        let one_line = |name: &str| {
-            std::fs::read_to_string(fixture(name))
-                .unwrap()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        use crate::conn::keystore::testing::one_line;
         let settings = TlsSettings {
             ca_pem: Some(one_line("ca.pem")),
             identity_pem: Some((one_line("client.pem"), one_line("client-encrypted.key"))),

@@ -252,17 +252,27 @@ fn identity(key: Vec<u8>, chain: Vec<Vec<u8>>) -> Identity {
 
 /// The TLS fixtures of `tests/fixtures/tls` (see `gen.sh` there).
 #[cfg(test)]
-mod testing {
+pub(crate) mod testing {
     use std::path::{Path, PathBuf};
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
 
-    pub(super) fn fixture(name: &str) -> PathBuf {
+    pub(crate) fn fixture(name: &str) -> PathBuf {
         Path::new(FIXTURES).join(name)
     }
 
-    pub(super) fn fixture_bytes(name: &str) -> Vec<u8> {
+    pub(crate) fn fixture_bytes(name: &str) -> Vec<u8> {
         std::fs::read(fixture(name)).expect("fixture")
+    }
+
+    /// A PEM fixture with every line break turned into a space, as a
+    /// property value may hold it.
+    pub(crate) fn one_line(name: &str) -> String {
+        std::fs::read_to_string(fixture(name))
+            .expect("fixture")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -331,13 +341,7 @@ mod tests {
 
     #[test]
     fn pem_text_on_one_line_is_read() {
-        let one_line = |name: &str| {
-            std::fs::read_to_string(fixture(name))
-                .unwrap()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        use super::testing::one_line;
         let pem = load_identity(&fixture("client-keystore.pem"), None, None).unwrap();
         let inline =
             identity_from_pem(&one_line("client.pem"), &one_line("client.key"), None).unwrap();
