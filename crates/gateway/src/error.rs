@@ -112,6 +112,38 @@ impl ApiError {
         ApiError::plain(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
+    /// 422 / 42201: keys in a schema format without `key_schema` or
+    /// `key_schema_id`.
+    pub fn key_schema_missing() -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42201,
+            "Request includes keys and uses a format that requires schemas, but does not \
+             include the key_schema or key_schema_id fields",
+        )
+    }
+
+    /// 422 / 42202: values in a schema format without `value_schema` or
+    /// `value_schema_id`.
+    pub fn value_schema_missing() -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42202,
+            "Request includes values and uses a format that requires schemas, but does not \
+             include the value_schema or value_schema_id fields",
+        )
+    }
+
+    /// 422 / 42205: the request's schema is invalid.
+    pub fn invalid_schema(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, 42205, message)
+    }
+
+    /// 408 / 40801: the Schema Registry failed a registration or lookup.
+    pub fn schema_registry(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, 40801, message)
+    }
+
     /// 500 / 50002: Kafka answered with a non-retriable error.
     pub fn kafka(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50002, message)

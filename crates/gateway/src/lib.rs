@@ -18,6 +18,7 @@ pub mod request;
 pub mod resource;
 pub mod response;
 pub mod router;
+pub mod schema_registry;
 pub mod server;
 pub mod timestamp;
 pub mod tls;

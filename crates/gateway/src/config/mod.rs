@@ -59,6 +59,8 @@ pub(crate) const KNOWN_SETTINGS: &[&str] = &[
     "request.body.max.bytes",
     "response.mediatype.default",
     "response.mediatype.preferred",
+    "schema.registry.basic.auth.credentials.source",
+    "schema.registry.basic.auth.user.info",
     "schema.registry.url",
     "streaming.connection.max.duration.grace.period.ms",
     "streaming.connection.max.duration.ms",
@@ -256,8 +258,13 @@ pub struct Config {
     /// `streaming.connection.max.duration.grace.period.ms`: how long
     /// outstanding requests on an expired streaming connection may finish.
     pub streaming_connection_max_duration_grace_period: Duration,
-    /// `schema.registry.url` (accepted, not used yet).
+    /// `schema.registry.url`: the Schema Registry of the `avro` format
+    /// (comma-separated `http://` URLs, tried in order).
     pub schema_registry_url: Option<String>,
+    /// `schema.registry.basic.auth.user.info` (`user:password`), when
+    /// `schema.registry.basic.auth.credentials.source` is `USER_INFO`;
+    /// otherwise credentials come from the URLs.
+    pub schema_registry_user_info: Option<String>,
     /// `response.mediatype.default` (accepted, not used yet).
     pub response_mediatype_default: String,
     /// `response.mediatype.preferred` (accepted, not used yet).
@@ -595,22 +602,43 @@ impl Config {
             None | Some("") => None,
             Some(text) => {
                 for url in values::split_list(text) {
-                    let rest = url
-                        .strip_prefix("http://")
-                        .or_else(|| url.strip_prefix("https://"));
-                    if rest.is_none_or(str::is_empty) {
+                    if let Err(e) = crate::schema_registry::Endpoint::parse(&url) {
                         return Err(raw.invalid(
                             "schema.registry.url",
-                            format!(
-                                "`{}` is not an http:// or https:// URL",
-                                redact_url_credentials(&url)
-                            ),
+                            format!("`{}`: {e}", redact_url_credentials(&url)),
                         ));
                     }
                 }
                 Some(text.to_owned())
             }
         };
+        let schema_registry_user_info =
+            match raw
+                .value("schema.registry.basic.auth.credentials.source")
+                .map(str::to_ascii_uppercase)
+                .as_deref()
+            {
+                None | Some("" | "URL") => None,
+                Some("USER_INFO") => match raw.value("schema.registry.basic.auth.user.info") {
+                    Some(info) if info.contains(':') => Some(info.to_owned()),
+                    Some(_) => {
+                        return Err(raw.invalid(
+                            "schema.registry.basic.auth.user.info",
+                            "must be `user:password`",
+                        ))
+                    }
+                    None => return Err(raw.invalid(
+                        "schema.registry.basic.auth.credentials.source",
+                        "USER_INFO needs schema.registry.basic.auth.user.info (`user:password`)",
+                    )),
+                },
+                Some(other) => {
+                    return Err(raw.invalid(
+                        "schema.registry.basic.auth.credentials.source",
+                        format!("`{other}` is not supported: use URL or USER_INFO"),
+                    ))
+                }
+            };
 
         let response_mediatype_default =
             raw.string("response.mediatype.default", "application/json");
@@ -699,6 +727,7 @@ impl Config {
                 TEN_YEARS_MS,
             )?,
             schema_registry_url,
+            schema_registry_user_info,
             response_mediatype_default,
             response_mediatype_preferred,
             debug: raw.bool("debug", false)?,

@@ -2,13 +2,15 @@
 //! Kafka key or value.
 //!
 //! `binary` keys and values are base64 strings; `json` ones are any JSON
-//! value, stored as compact JSON text. The schema formats (`avro`,
-//! `protobuf`, `jsonschema`) need a schema registry; until one is
-//! supported they are refused with a clear error.
+//! value, stored as compact JSON text; `avro` ones are Avro's JSON encoding
+//! of a datum, stored as the Avro binary datum in the Schema Registry wire
+//! format (see [`crate::schema_registry`]). The other schema formats
+//! (`protobuf`, `jsonschema`) are refused with a clear error.
 //!
 //! Decoding appends the bytes of every key and value of a request to one
 //! [`Arena`], so a request of N records costs one buffer, not N.
 
+pub mod avro;
 pub mod binary;
 pub mod json;
 
@@ -19,6 +21,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ApiError, ApiResult};
 use crate::negotiate::EmbeddedFormat;
+use crate::schema_registry::{self, RegisteredSchema};
 
 /// Bytes decoded from one request, sliced into keys and values.
 #[derive(Debug, Default)]
@@ -54,6 +57,34 @@ impl Arena {
             EmbeddedFormat::Binary => binary::decode_into(raw, &mut self.buf, what)?,
             EmbeddedFormat::Json => json::decode_into(raw, &mut self.buf, what)?,
             other => return Err(schema_format_unsupported(other)),
+        }
+        Ok(Some(start..self.buf.len()))
+    }
+
+    /// Encodes `raw` (absent or JSON `null` is a null key/value) as a datum
+    /// of `schema`, in the Schema Registry wire format; 400 naming `what`
+    /// when the value does not fit the schema.
+    pub fn encode_avro(
+        &mut self,
+        schema: &RegisteredSchema,
+        raw: Option<&RawValue>,
+        what: impl Fn() -> String,
+    ) -> ApiResult<Slot> {
+        let Some(raw) = raw else { return Ok(None) };
+        if raw.get() == "null" {
+            return Ok(None);
+        }
+        let value: serde_json::Value = serde_json::from_str(raw.get())
+            .map_err(|e| ApiError::bad_request(format!("{}: {e}", what())))?;
+        let start = self.buf.len();
+        schema_registry::frame(schema.id, &mut self.buf);
+        if let Err(e) = avro::encode(&schema.schema, &value, &mut self.buf) {
+            self.buf.truncate(start);
+            return Err(ApiError::bad_request(format!(
+                "{}: does not match schema {}: {e}",
+                what(),
+                schema.id
+            )));
         }
         Ok(Some(start..self.buf.len()))
     }

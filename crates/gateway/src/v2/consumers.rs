@@ -6,7 +6,8 @@
 //! # References
 //! - Confluent REST Proxy API reference, v2 "Consumers"
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -19,10 +20,11 @@ use crate::app::Gateway;
 use crate::config::ClientRole;
 use crate::consumers::ConsumerInstance;
 use crate::error::{ApiError, ApiResult};
-use crate::format;
+use crate::format::{self, avro};
 use crate::negotiate::{self, EmbeddedFormat};
 use crate::request::Request;
 use crate::response::{self, Response};
+use crate::schema_registry::{self, RegisteredSchema, SchemaRegistry};
 
 /// 422 / 42204: a bad consumer setting.
 fn invalid_config(message: impl Into<String>) -> ApiError {
@@ -77,10 +79,14 @@ pub async fn create(
         Some(f) => EmbeddedFormat::from_name(&f)
             .ok_or_else(|| invalid_config(format!("Invalid format type: {f}")))?,
     };
-    if format.needs_schema_registry() {
+    if format == EmbeddedFormat::Avro && gateway.schema_registry().is_err() {
+        return Err(invalid_config(
+            "The avro format needs a Schema Registry: set schema.registry.url",
+        ));
+    }
+    if format.needs_schema_registry() && format != EmbeddedFormat::Avro {
         return Err(invalid_config(format!(
-            "The {format} format needs a schema registry, which this gateway does not support \
-             yet; use binary or json."
+            "The {format} format is not supported by this gateway; use binary, json or avro."
         )));
     }
     let mut client_config = gateway.client_config(ClientRole::Consumer)?;
@@ -450,17 +456,27 @@ pub async fn records(
     }
     let max_bytes = usize::try_from(max_bytes).unwrap_or(usize::MAX).max(1);
     let format = instance.format;
+    let registry = match format {
+        EmbeddedFormat::Avro => Some(gateway.schema_registry()?),
+        _ => None,
+    };
     let body = instance
         .with(async move |consumer: &mut Consumer| {
             let records = consumer
                 .poll(timeout, max_bytes)
                 .await
                 .map_err(consumer_error)?;
-            match records
-                .iter()
-                .map(|r| record_json(format, r))
-                .collect::<ApiResult<Vec<_>>>()
-            {
+            let decoded = match &registry {
+                Some(registry) => avro_schemas(registry, &records).await,
+                None => Ok(Schemas::new()),
+            }
+            .and_then(|schemas| {
+                records
+                    .iter()
+                    .map(|r| record_json(format, &schemas, r))
+                    .collect::<ApiResult<Vec<_>>>()
+            });
+            match decoded {
                 Ok(body) => Ok(body),
                 Err(e) => {
                     // Nothing is lost: the records go back to be fetched again.
@@ -493,9 +509,42 @@ fn rewind(consumer: &mut Consumer, records: &[ConsumedRecord]) {
     }
 }
 
+/// The Avro schemas of a poll's keys and values, by ID.
+type Schemas = HashMap<i32, Arc<RegisteredSchema>>;
+
+/// Fetches (or finds cached) the schema of every key and value of
+/// `records`; a key or value not in the Schema Registry wire format is an
+/// error naming its record.
+async fn avro_schemas(registry: &SchemaRegistry, records: &[ConsumedRecord]) -> ApiResult<Schemas> {
+    let mut schemas = Schemas::new();
+    for r in records {
+        for data in [r.key.as_deref(), r.value.as_deref()].into_iter().flatten() {
+            let (id, _) = schema_registry::unframe(data).map_err(|e| {
+                at_record(
+                    ApiError::kafka(format!("Cannot deserialize Avro data: {e}")),
+                    r,
+                )
+            })?;
+            if let std::collections::hash_map::Entry::Vacant(slot) = schemas.entry(id) {
+                slot.insert(
+                    registry
+                        .by_id(id)
+                        .await
+                        .map_err(|e| at_record(e.into(), r))?,
+                );
+            }
+        }
+    }
+    Ok(schemas)
+}
+
 /// A consumed record: `topic`, `key`, `value`, `partition`, `offset`, and
 /// also `timestamp` and `headers` (`[{"name", "value": base64}]`).
-fn record_json(format: EmbeddedFormat, r: &ConsumedRecord) -> ApiResult<Value> {
+fn record_json(format: EmbeddedFormat, schemas: &Schemas, r: &ConsumedRecord) -> ApiResult<Value> {
+    let data = |data: Option<&[u8]>| match format {
+        EmbeddedFormat::Avro => avro_json(schemas, data),
+        _ => format::encode(format, data),
+    };
     let headers: Vec<Value> = r
         .headers
         .iter()
@@ -508,13 +557,31 @@ fn record_json(format: EmbeddedFormat, r: &ConsumedRecord) -> ApiResult<Value> {
         .collect();
     Ok(json!({
         "topic": &*r.topic,
-        "key": format::encode(format, r.key.as_deref()).map_err(|e| at_record(e, r))?,
-        "value": format::encode(format, r.value.as_deref()).map_err(|e| at_record(e, r))?,
+        "key": data(r.key.as_deref()).map_err(|e| at_record(e, r))?,
+        "value": data(r.value.as_deref()).map_err(|e| at_record(e, r))?,
         "partition": r.partition,
         "offset": r.offset,
         "timestamp": r.timestamp,
         "headers": headers,
     }))
+}
+
+/// An Avro key or value as JSON (Avro's JSON encoding); `schemas` holds
+/// its schema (see [`avro_schemas`]).
+fn avro_json(schemas: &Schemas, data: Option<&[u8]>) -> ApiResult<Value> {
+    let Some(data) = data else {
+        return Ok(Value::Null);
+    };
+    let (id, datum) = schema_registry::unframe(data)
+        .map_err(|e| ApiError::kafka(format!("Cannot deserialize Avro data: {e}")))?;
+    let schema = schemas
+        .get(&id)
+        .ok_or_else(|| ApiError::kafka(format!("Schema {id} was not fetched")))?;
+    avro::decode(&schema.schema, datum).map_err(|e| {
+        ApiError::kafka(format!(
+            "Cannot deserialize Avro data with schema {id}: {e}"
+        ))
+    })
 }
 
 /// Names the record an encoding error is about.

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::StatusCode;
 use serde::Deserialize;
@@ -22,6 +24,7 @@ use crate::format::{Arena, Slot};
 use crate::negotiate::{self, EmbeddedFormat};
 use crate::request::{parse_json, Request};
 use crate::response::{self, Response};
+use crate::schema_registry::RegisteredSchema;
 
 /// The request body.
 #[derive(Debug, Deserialize)]
@@ -104,12 +107,17 @@ pub async fn produce(
     content_type: &str,
 ) -> ApiResult<Response> {
     let format = negotiate::v2_request_type(request.content_type())?.embedded_format();
-    if format.needs_schema_registry() {
+    if format.needs_schema_registry() && format != EmbeddedFormat::Avro {
         return Err(crate::format::schema_format_unsupported(format));
     }
     let body = request.body().await?;
-    let (arena, records) = decode(&body, format)?;
-    let arena = arena.freeze();
+    let parsed: ProduceBody<'_> = parse_json(&body)?;
+    // Plain formats are checked before the topic, schema formats after it
+    // (so that no schema is registered for a topic that does not exist).
+    let mut decoded = None;
+    if !format.needs_schema_registry() {
+        decoded = Some(decode(&parsed, &Codecs::plain(format))?);
+    }
 
     // Unknown topics and partitions fail the whole request.
     let producer = gateway.producer().await?;
@@ -119,6 +127,15 @@ pub async fn produce(
             return Err(ApiError::partition_not_found(topic, p));
         }
     }
+    let (codecs, (arena, records)) = match decoded {
+        Some(decoded) => (Codecs::plain(format), decoded),
+        None => {
+            let codecs = Codecs::avro(gateway, topic, &parsed).await?;
+            let decoded = decode(&parsed, &codecs)?;
+            (codecs, decoded)
+        }
+    };
+    let arena = arena.freeze();
 
     let topic_name: std::sync::Arc<str> = std::sync::Arc::from(topic);
     let mut pending: Vec<Result<DeliveryFuture, wire::Error>> = Vec::with_capacity(records.len());
@@ -140,7 +157,16 @@ pub async fn produce(
     }
 
     let mut out = String::with_capacity(64 + pending.len() * 72);
-    out.push_str(r#"{"key_schema_id":null,"value_schema_id":null,"offsets":["#);
+    let schema_id = |codec: &Codec| match codec {
+        Codec::Avro(schema) => schema.id.to_string(),
+        _ => "null".to_owned(),
+    };
+    let _ = write!(
+        out,
+        r#"{{"key_schema_id":{},"value_schema_id":{},"offsets":["#,
+        schema_id(&codecs.key),
+        schema_id(&codecs.value)
+    );
     for (i, sent) in pending.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -180,27 +206,98 @@ fn retriable_and_message(e: &wire::Error) -> (bool, String) {
     (e.is_retriable(), e.to_string())
 }
 
-/// Parses and decodes the body: 400 for undecodable JSON or values, 422 for
-/// a body without records.
-fn decode(body: &[u8], format: EmbeddedFormat) -> ApiResult<(Arena, Vec<Decoded>)> {
-    let parsed: ProduceBody<'_> = parse_json(body)?;
-    let uses_schema_fields = parsed.key_schema.is_some()
-        || parsed.key_schema_id.is_some()
-        || parsed.value_schema.is_some()
-        || parsed.value_schema_id.is_some();
-    if uses_schema_fields {
-        return Err(ApiError::unprocessable(format!(
-            "Schemas are not used with the {format} embedded format; \
-             remove key_schema, key_schema_id, value_schema and value_schema_id."
-        )));
+/// How the keys or the values of a request become bytes.
+#[derive(Debug)]
+enum Codec {
+    /// `binary` or `json`.
+    Plain(EmbeddedFormat),
+    /// Avro with this schema, in the Schema Registry wire format.
+    Avro(Arc<RegisteredSchema>),
+    /// A schema format without a schema in the request: only nulls; else
+    /// this error (42201 or 42202).
+    NoSchema(fn() -> ApiError),
+}
+
+/// The codecs of a request's keys and values.
+#[derive(Debug)]
+struct Codecs {
+    key: Codec,
+    value: Codec,
+}
+
+impl Codecs {
+    fn plain(format: EmbeddedFormat) -> Codecs {
+        Codecs {
+            key: Codec::Plain(format),
+            value: Codec::Plain(format),
+        }
     }
-    let records = match parsed.records {
+
+    /// Resolves `key_schema[_id]` and `value_schema[_id]` with the Schema
+    /// Registry: an ID is looked up, a schema is registered under
+    /// `<topic>-key` or `<topic>-value`.
+    async fn avro(gateway: &Gateway, topic: &str, body: &ProduceBody<'_>) -> ApiResult<Codecs> {
+        let registry = gateway.schema_registry()?;
+        let resolve = async |schema: Option<&RawValue>, id: Option<&RawValue>, side: &str| {
+            let (schema_field, id_field) = (format!("{side}_schema"), format!("{side}_schema_id"));
+            if let Some(id) = id {
+                let id: i32 = serde_json::from_str(id.get()).map_err(|_| {
+                    ApiError::invalid_schema(format!("{id_field} must be a schema ID (an integer)"))
+                })?;
+                return Ok(Codec::Avro(registry.by_id(id).await?));
+            }
+            let Some(schema) = schema else {
+                return Ok(Codec::NoSchema(if side == "key" {
+                    ApiError::key_schema_missing
+                } else {
+                    ApiError::value_schema_missing
+                }));
+            };
+            let text: String = serde_json::from_str(schema.get()).map_err(|_| {
+                ApiError::invalid_schema(format!(
+                    "{schema_field} must be a string holding the schema's JSON"
+                ))
+            })?;
+            let subject = format!("{topic}-{side}");
+            Ok::<_, ApiError>(Codec::Avro(registry.register(&subject, &text).await?))
+        };
+        Ok(Codecs {
+            key: resolve(body.key_schema, body.key_schema_id, "key").await?,
+            value: resolve(body.value_schema, body.value_schema_id, "value").await?,
+        })
+    }
+}
+
+/// Decodes the parsed body with `codecs`: 400 for undecodable values, 422
+/// for a body without records or with schemas the format does not use, 422
+/// / 42201 and 42202 for keys or values of a schema format without their
+/// schema.
+fn decode(parsed: &ProduceBody<'_>, codecs: &Codecs) -> ApiResult<(Arena, Vec<Decoded>)> {
+    if let Codec::Plain(format) = codecs.value {
+        let uses_schema_fields = parsed.key_schema.is_some()
+            || parsed.key_schema_id.is_some()
+            || parsed.value_schema.is_some()
+            || parsed.value_schema_id.is_some();
+        if uses_schema_fields {
+            return Err(ApiError::unprocessable(format!(
+                "Schemas are not used with the {format} embedded format; \
+                 remove key_schema, key_schema_id, value_schema and value_schema_id."
+            )));
+        }
+    }
+    let records = match &parsed.records {
         Some(r) if !r.is_empty() => r,
         _ => return Err(ApiError::unprocessable("records may not be empty")),
     };
-    let mut arena = Arena::with_capacity(body.len());
+    let size: usize = records
+        .iter()
+        .map(|ObjectRecord(r)| {
+            r.key.map_or(0, |k| k.get().len()) + r.value.map_or(0, |v| v.get().len())
+        })
+        .sum();
+    let mut arena = Arena::with_capacity(size);
     let mut decoded = Vec::with_capacity(records.len());
-    for (i, ObjectRecord(record)) in records.into_iter().enumerate() {
+    for (i, ObjectRecord(record)) in records.iter().enumerate() {
         if let Some(p) = record.partition {
             if p < 0 {
                 return Err(ApiError::unprocessable(format!(
@@ -208,14 +305,18 @@ fn decode(body: &[u8], format: EmbeddedFormat) -> ApiResult<(Arena, Vec<Decoded>
                 )));
             }
         }
-        let key = arena.decode(format, record.key, || format!("records[{i}].key"))?;
-        let value = arena.decode(format, record.value, || format!("records[{i}].value"))?;
+        let key = encode_side(&mut arena, &codecs.key, record.key, || {
+            format!("records[{i}].key")
+        })?;
+        let value = encode_side(&mut arena, &codecs.value, record.value, || {
+            format!("records[{i}].value")
+        })?;
         let mut headers = Vec::new();
-        for (j, header) in record.headers.into_iter().flatten().enumerate() {
+        for (j, header) in record.headers.iter().flatten().enumerate() {
             let value = arena.decode(EmbeddedFormat::Binary, header.value, || {
                 format!("records[{i}].headers[{j}].value")
             })?;
-            headers.push((header.name, value));
+            headers.push((header.name.clone(), value));
         }
         decoded.push(Decoded {
             key,
@@ -228,14 +329,35 @@ fn decode(body: &[u8], format: EmbeddedFormat) -> ApiResult<(Arena, Vec<Decoded>
     Ok((arena, decoded))
 }
 
+/// Decodes one key or value with its side's codec.
+fn encode_side(
+    arena: &mut Arena,
+    codec: &Codec,
+    raw: Option<&RawValue>,
+    what: impl Fn() -> String,
+) -> ApiResult<Slot> {
+    match codec {
+        Codec::Plain(format) => arena.decode(*format, raw, what),
+        Codec::Avro(schema) => arena.encode_avro(schema, raw, what),
+        Codec::NoSchema(missing) => match raw {
+            Some(raw) if raw.get() != "null" => Err(missing()),
+            _ => Ok(None),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn decode_plain(body: &[u8], format: EmbeddedFormat) -> ApiResult<(Arena, Vec<Decoded>)> {
+        decode(&parse_json(body)?, &Codecs::plain(format))
+    }
+
     #[test]
     fn spec_example_bodies_decode() {
         let body = br#"{ "records": [ { "key": "a2V5", "value": "Y29uZmx1ZW50" }, { "value": "a2Fma2E=", "partition": 1 }, { "value": "bG9ncw==" } ] }"#;
-        let (arena, records) = decode(body, EmbeddedFormat::Binary).unwrap();
+        let (arena, records) = decode_plain(body, EmbeddedFormat::Binary).unwrap();
         let arena = arena.freeze();
         assert_eq!(records.len(), 3);
         assert_eq!(arena.get(&records[0].key).unwrap(), &b"key"[..]);
@@ -244,7 +366,7 @@ mod tests {
         assert_eq!(arena.get(&records[2].key), None);
 
         let body = br#"{ "records": [ { "key": "somekey", "value": {"foo": "bar"} }, { "value": [ "foo", "bar" ], "partition": 1 }, { "value": 53.5 } ] }"#;
-        let (arena, records) = decode(body, EmbeddedFormat::Json).unwrap();
+        let (arena, records) = decode_plain(body, EmbeddedFormat::Json).unwrap();
         let arena = arena.freeze();
         assert_eq!(arena.get(&records[0].key).unwrap(), &br#""somekey""#[..]);
         assert_eq!(
@@ -260,7 +382,11 @@ mod tests {
 
     #[test]
     fn bad_bodies() {
-        let code = |body: &[u8]| decode(body, EmbeddedFormat::Binary).unwrap_err().error_code;
+        let code = |body: &[u8]| {
+            decode_plain(body, EmbeddedFormat::Binary)
+                .unwrap_err()
+                .error_code
+        };
         assert_eq!(code(br#"{"records": []}"#), 422);
         assert_eq!(code(br#"{}"#), 422);
         assert_eq!(code(br#"{"records": [{"value": "!!"}]}"#), 400);

@@ -33,9 +33,13 @@ use crate::format::binary;
 use crate::negotiate::{self, JSON};
 use crate::request::{Request, RequestBody};
 use crate::response::{self, Response};
+use crate::schema_registry::SchemaRegistry;
 use crate::timestamp;
 use crate::v3::topics::v3_topic_not_found;
 use crate::v3::Context;
+
+mod avro_data;
+use avro_data::{AvroData, SchemaInfo};
 
 /// Records read from a stream whose reports have not been written yet;
 /// past this the gateway stops reading the request.
@@ -90,6 +94,7 @@ enum DataType {
     Binary,
     Json,
     String,
+    Avro,
 }
 
 impl DataType {
@@ -98,6 +103,7 @@ impl DataType {
             DataType::Binary => "BINARY",
             DataType::Json => "JSON",
             DataType::String => "STRING",
+            DataType::Avro => "AVRO",
         }
     }
 }
@@ -107,25 +113,31 @@ impl DataType {
 struct Data {
     kind: DataType,
     bytes: Option<Bytes>,
+    /// An Avro key or value, encoded once its schema is resolved.
+    avro: Option<AvroData>,
 }
 
-/// What a report says about a key or value: its type and size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a report says about a key or value: its type and size, and its
+/// schema for Avro.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct DataInfo {
     kind: DataType,
     size: usize,
+    schema: Option<SchemaInfo>,
 }
 
 impl Data {
-    /// Splits into the report's view and the bytes to send.
-    fn split(self) -> (DataInfo, Option<Bytes>) {
+    /// Splits into the report's view, the bytes to send and the Avro data
+    /// still to encode.
+    fn split(self) -> (DataInfo, (Option<Bytes>, Option<AvroData>)) {
         let size = self.bytes.as_ref().map_or(0, Bytes::len);
         (
             DataInfo {
                 kind: self.kind,
                 size,
+                schema: None,
             },
-            self.bytes,
+            (self.bytes, self.avro),
         )
     }
 }
@@ -136,6 +148,8 @@ struct Prepared {
     record: ProducerRecord,
     key: Option<DataInfo>,
     value: Option<DataInfo>,
+    /// Avro key and value still to encode (see [`resolve_avro`]).
+    avro: [Option<AvroData>; 2],
 }
 
 /// A record handed to the producer (or refused), waiting for its report.
@@ -182,6 +196,7 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
         topic_json: serde_json::Value::from(topic).to_string(),
         topic: std::sync::Arc::from(topic),
         partitions,
+        registry: ctx.gateway.schema_registry().ok(),
     };
 
     if !streaming {
@@ -190,7 +205,7 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
         let mut pending = Vec::new();
         while let Some(item) = stream.next_record(&target).await.transpose() {
             match item {
-                Ok(prepared) => pending.push(send(&producer, prepared).await),
+                Ok(prepared) => pending.push(send(&producer, &target, prepared).await),
                 Err(e) => {
                     pending.push(Pending::Failed(e));
                     break;
@@ -241,7 +256,7 @@ pub async fn produce(ctx: &Context<'_>, request: &mut Request, topic: &str) -> A
                 },
             };
             let (pending, fatal) = match item {
-                Ok(prepared) => (send(&producer, prepared).await, false),
+                Ok(prepared) => (send(&producer, &reader_target, prepared).await, false),
                 Err(e) => (Pending::Failed(e), true),
             };
             if pending_tx.send(pending).await.is_err() || fatal {
@@ -314,6 +329,8 @@ struct Target {
     topic_json: String,
     topic: std::sync::Arc<str>,
     partitions: i32,
+    /// The Schema Registry, when `schema.registry.url` is set.
+    registry: Option<std::sync::Arc<SchemaRegistry>>,
 }
 
 fn empty_body() -> ApiError {
@@ -321,11 +338,14 @@ fn empty_body() -> ApiError {
 }
 
 /// Decodes one record and hands it to the producer.
-async fn send(producer: &Producer, prepared: ApiResult<Prepared>) -> Pending {
-    let prepared = match prepared {
+async fn send(producer: &Producer, target: &Target, prepared: ApiResult<Prepared>) -> Pending {
+    let mut prepared = match prepared {
         Ok(p) => p,
         Err(e) => return Pending::Failed(e),
     };
+    if let Err(e) = resolve_avro(&mut prepared, target).await {
+        return Pending::Failed(e);
+    }
     match producer.send(prepared.record).await {
         Ok(delivery) => Pending::Sent {
             delivery,
@@ -334,6 +354,32 @@ async fn send(producer: &Producer, prepared: ApiResult<Prepared>) -> Pending {
         },
         Err(e) => Pending::Failed(delivery_error(&e)),
     }
+}
+
+/// Resolves the schemas of an Avro key and value and encodes them.
+async fn resolve_avro(prepared: &mut Prepared, target: &Target) -> ApiResult<()> {
+    let [key, value] = std::mem::take(&mut prepared.avro);
+    for (avro, info, bytes) in [
+        (key, &mut prepared.key, &mut prepared.record.key),
+        (value, &mut prepared.value, &mut prepared.record.value),
+    ] {
+        let Some(avro) = avro else { continue };
+        let registry = target.registry.as_deref().ok_or_else(no_registry)?;
+        let (encoded, schema) = avro.resolve(registry, &target.topic).await?;
+        *info = Some(DataInfo {
+            kind: DataType::Avro,
+            size: encoded.as_ref().map_or(0, Bytes::len),
+            schema: Some(schema),
+        });
+        *bytes = encoded;
+    }
+    Ok(())
+}
+
+fn no_registry() -> ApiError {
+    ApiError::bad_request(
+        "Bad Request: schema formats need a Schema Registry, and schema.registry.url is not set.",
+    )
 }
 
 /// The report of one record, followed by a newline.
@@ -363,12 +409,21 @@ async fn write_report(out: &mut String, target: &Target, pending: Pending) {
                 out.push('"');
                 for (name, data) in [("key", key), ("value", value)] {
                     if let Some(data) = data {
-                        let _ = write!(
-                            out,
-                            r#","{name}":{{"type":"{}","size":{}}}"#,
-                            data.kind.name(),
-                            data.size
-                        );
+                        let _ = write!(out, r#","{name}":{{"type":"{}""#, data.kind.name());
+                        if let Some(schema) = &data.schema {
+                            if let Some(subject) = &schema.subject {
+                                let _ = write!(
+                                    out,
+                                    r#","subject":{}"#,
+                                    serde_json::Value::from(subject.as_str())
+                                );
+                            }
+                            let _ = write!(out, r#","schema_id":{}"#, schema.schema_id);
+                            if let Some(version) = schema.schema_version {
+                                let _ = write!(out, r#","schema_version":{version}"#);
+                            }
+                        }
+                        let _ = write!(out, r#","size":{}}}"#, data.size);
                     }
                 }
                 out.push('}');
@@ -441,11 +496,11 @@ fn prepare_record(
     }
     let key = record
         .key
-        .map(|k| decode_data(k, "key", arena))
+        .map(|k| decode_data(k, "key", target, arena))
         .transpose()?;
     let value = record
         .value
-        .map(|v| decode_data(v, "value", arena))
+        .map(|v| decode_data(v, "value", target, arena))
         .transpose()?;
     let mut headers = Vec::new();
     for header in record.headers.into_iter().flatten() {
@@ -470,8 +525,10 @@ fn prepare_record(
         Some(raw) if raw.get() == "null" => None,
         Some(raw) => Some(parse_timestamp(raw)?),
     };
-    let (key, key_bytes) = key.map(Data::split).unzip();
-    let (value, value_bytes) = value.map(Data::split).unzip();
+    let (key, key_parts) = key.map(Data::split).unzip();
+    let (key_bytes, key_avro) = key_parts.unzip();
+    let (value, value_parts) = value.map(Data::split).unzip();
+    let (value_bytes, value_avro) = value_parts.unzip();
     Ok(Prepared {
         record: ProducerRecord {
             topic: target.topic.clone(),
@@ -483,6 +540,7 @@ fn prepare_record(
         },
         key,
         value,
+        avro: [key_avro.flatten(), value_avro.flatten()],
     })
 }
 
@@ -501,7 +559,12 @@ fn parse_timestamp(raw: &RawValue) -> ApiResult<i64> {
     }
 }
 
-fn decode_data(data: DataIn<'_>, what: &str, arena: &mut BytesMut) -> ApiResult<Data> {
+fn decode_data(
+    data: DataIn<'_>,
+    what: &'static str,
+    target: &Target,
+    arena: &mut BytesMut,
+) -> ApiResult<Data> {
     let schema_form = data.subject.is_some()
         || data.subject_name_strategy.is_some()
         || data.schema_id.is_some()
@@ -512,24 +575,38 @@ fn decode_data(data: DataIn<'_>, what: &str, arena: &mut BytesMut) -> ApiResult<
             .as_deref()
             .is_some_and(|k| k.eq_ignore_ascii_case(name))
     };
-    let schema_error = || {
-        ApiError::bad_request(format!(
-            "Bad Request: the {what} uses a schema-registry format, which this gateway \
-             does not support yet; use type BINARY, JSON or STRING."
-        ))
-    };
-    let kind = match data.kind.as_deref() {
-        None => return Err(schema_error()),
-        Some(_) if schema_form => return Err(schema_error()),
-        Some(_) if named("BINARY") => DataType::Binary,
-        Some(_) if named("JSON") => DataType::Json,
-        Some(_) if named("STRING") => DataType::String,
-        Some(_) if named("AVRO") || named("PROTOBUF") || named("JSONSCHEMA") => {
-            return Err(schema_error())
-        }
-        Some(other) => {
+    if data.kind.is_none() || named("AVRO") {
+        if target.registry.is_none() {
             return Err(ApiError::bad_request(format!(
-                "Bad Request: {what} type {other} is not one of BINARY, JSON, STRING."
+                "Bad Request: the {what} has no type (BINARY, JSON or STRING) or is AVRO, \
+                 which needs a Schema Registry, and schema.registry.url is not set."
+            )));
+        }
+        return Ok(Data {
+            kind: DataType::Avro,
+            bytes: None,
+            avro: Some(AvroData::parse(&data, what)?),
+        });
+    }
+    let kind = match data.kind.as_deref().unwrap_or_default() {
+        other if schema_form => {
+            return Err(ApiError::bad_request(format!(
+                "Bad Request: the {what} is of type {other}, which takes no schema fields \
+                 (subject, subject_name_strategy, schema_id, schema_version, schema)."
+            )))
+        }
+        _ if named("BINARY") => DataType::Binary,
+        _ if named("JSON") => DataType::Json,
+        _ if named("STRING") => DataType::String,
+        other if named("PROTOBUF") || named("JSONSCHEMA") => {
+            return Err(ApiError::bad_request(format!(
+                "Bad Request: {what} type {other} is not supported by this gateway; \
+                 use BINARY, JSON, STRING or AVRO."
+            )))
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "Bad Request: {what} type {other} is not one of BINARY, JSON, STRING, AVRO."
             )))
         }
     };
@@ -540,6 +617,8 @@ fn decode_data(data: DataIn<'_>, what: &str, arena: &mut BytesMut) -> ApiResult<
     };
     let bytes = match (kind, raw) {
         (_, None) => None,
+        // Avro data was returned above, unencoded.
+        (DataType::Avro, Some(_)) => None,
         (DataType::Binary, Some(raw)) => {
             Some(binary::decode_to_bytes(raw, arena).ok_or_else(|| {
                 ApiError::bad_request(format!(
@@ -560,7 +639,11 @@ fn decode_data(data: DataIn<'_>, what: &str, arena: &mut BytesMut) -> ApiResult<
             Some(Bytes::from(text))
         }
     };
-    Ok(Data { kind, bytes })
+    Ok(Data {
+        kind,
+        bytes,
+        avro: None,
+    })
 }
 
 /// Splits a body into top-level JSON values as bytes arrive.
@@ -739,6 +822,7 @@ mod tests {
             topic_json: r#""t""#.into(),
             topic: "t".into(),
             partitions: 3,
+            registry: None,
         }
     }
 
@@ -796,7 +880,8 @@ mod tests {
             p.key,
             Some(DataInfo {
                 kind: DataType::Binary,
-                size: 6
+                size: 6,
+                schema: None,
             })
         );
 

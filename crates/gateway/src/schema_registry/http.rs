@@ -1,0 +1,220 @@
+//! One JSON request to a Schema Registry over HTTP/1.1.
+//!
+//! Registry calls are rare (a schema is fetched or registered once, then
+//! cached), so each call opens its own connection; the whole exchange is
+//! bounded by a timeout.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use super::RegistryError;
+
+/// Largest registry response read (schemas are small; this bounds memory).
+const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The registry's media type.
+const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// Where a registry listens: `http://host:port` with an optional path prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Path prefix without a trailing `/` (usually empty).
+    pub prefix: String,
+    /// `user:password` from the URL, if any.
+    pub user_info: Option<String>,
+}
+
+impl Endpoint {
+    /// Parses `http://[user:password@]host[:port][/prefix]`.
+    pub fn parse(url: &str) -> Result<Endpoint, String> {
+        let rest = if let Some(rest) = url.strip_prefix("http://") {
+            rest
+        } else if url.starts_with("https://") {
+            return Err(format!(
+                "`{url}`: https Schema Registry URLs are not supported; use http://"
+            ));
+        } else {
+            return Err(format!("`{url}` is not an http:// URL"));
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        let (user_info, host_port) = match authority.rsplit_once('@') {
+            Some((user, host)) => (Some(percent_decode(user)), host),
+            None => (None, authority),
+        };
+        let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
+            let (host, after) = bracketed
+                .split_once(']')
+                .ok_or_else(|| format!("`{host_port}`: unclosed `[` in the host"))?;
+            (host.to_owned(), after.strip_prefix(':'))
+        } else {
+            match host_port.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), Some(p)),
+                None => (host_port.to_owned(), None),
+            }
+        };
+        if host.is_empty() {
+            return Err("the URL has no host".into());
+        }
+        let port = match port {
+            None => 80,
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("`{p}` is not a valid port"))?,
+        };
+        Ok(Endpoint {
+            host,
+            port,
+            prefix: path.to_owned(),
+            user_info,
+        })
+    }
+
+    /// `host:port` for messages and the `Host` header.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// `%XX` escapes of a URL's user info.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = &bytes[i + 1..i + 3];
+            if hex.iter().all(u8::is_ascii_hexdigit) {
+                let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(digit(hex[0]) << 4 | digit(hex[1]));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A registry response: its status and JSON body (`Null` when empty or not
+/// JSON).
+#[derive(Debug)]
+pub(super) struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body as JSON.
+    pub body: serde_json::Value,
+}
+
+/// Sends `method path` with an optional JSON body to `endpoint`.
+pub(super) async fn call(
+    endpoint: &Endpoint,
+    authorization: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    timeout: Duration,
+) -> Result<Reply, RegistryError> {
+    let exchange = async {
+        let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+            .await
+            .map_err(|e| unreachable(endpoint, &e))?;
+        let _ = stream.set_nodelay(true);
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| unreachable(endpoint, &e))?;
+        let driver = tokio::spawn(connection);
+        let payload = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", endpoint.prefix))
+            .header(header::HOST, endpoint.authority())
+            .header(header::ACCEPT, MEDIA_TYPE)
+            .header(header::CONTENT_TYPE, MEDIA_TYPE);
+        if let Some(auth) = authorization {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        let request = request
+            .body(Full::new(payload))
+            .map_err(|e| RegistryError::Unreachable(format!("invalid request: {e}")))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| unreachable(endpoint, &e))?;
+        let status = response.status();
+        let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| {
+                RegistryError::Unreachable(format!(
+                    "reading the Schema Registry's answer from {}: {e}",
+                    endpoint.authority()
+                ))
+            })?
+            .to_bytes();
+        driver.abort();
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Ok(Reply { status, body })
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(RegistryError::Unreachable(format!(
+                "the Schema Registry at {} did not answer within {} ms",
+                endpoint.authority(),
+                timeout.as_millis()
+            )))
+        })
+}
+
+fn unreachable(endpoint: &Endpoint, e: &dyn std::fmt::Display) -> RegistryError {
+    RegistryError::Unreachable(format!(
+        "cannot reach the Schema Registry at {}: {e}",
+        endpoint.authority()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_parsed() {
+        let e = Endpoint::parse("http://sr:8081").unwrap();
+        assert_eq!(
+            (e.host.as_str(), e.port, e.prefix.as_str()),
+            ("sr", 8081, "")
+        );
+        assert_eq!(e.user_info, None);
+        let e = Endpoint::parse("http://u%40x:p%3Aw@[::1]:18081/registry/").unwrap();
+        assert_eq!(
+            (e.host.as_str(), e.port, e.prefix.as_str()),
+            ("::1", 18081, "/registry")
+        );
+        assert_eq!(e.user_info.as_deref(), Some("u@x:p:w"));
+        assert_eq!(e.authority(), "[::1]:18081");
+        assert_eq!(Endpoint::parse("http://sr").unwrap().port, 80);
+        assert!(Endpoint::parse("https://sr:8081")
+            .unwrap_err()
+            .contains("https"));
+        assert!(Endpoint::parse("sr:8081").is_err());
+        assert!(Endpoint::parse("http://sr:x").is_err());
+        assert!(Endpoint::parse("http://:8081").is_err());
+    }
+}

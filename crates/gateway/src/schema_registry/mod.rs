@@ -1,0 +1,410 @@
+//! A Schema Registry client for the `avro` embedded format.
+//!
+//! Speaks the Confluent Schema Registry REST API
+//! (`/subjects/{subject}/versions`, `/schemas/ids/{id}`, ...) to the URLs of
+//! `schema.registry.url`, trying them in order. Schemas are parsed once and
+//! cached by ID, registrations by subject and schema text, so a steady flow
+//! of records costs no registry call.
+//!
+//! Records carry the registry's wire format: a zero byte, the schema ID as
+//! a big-endian 32-bit integer, then the Avro binary datum ([`frame`] and
+//! [`unframe`]).
+
+mod http;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ::http::Method;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::format::avro;
+pub use http::Endpoint;
+
+/// How long one registry call may take.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Cached schemas and registrations kept before the caches are emptied.
+const CACHE_LIMIT: usize = 10_000;
+
+/// The magic byte that starts a record in the registry's wire format.
+pub const MAGIC: u8 = 0;
+
+/// Why a registry call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RegistryError {
+    /// No registry answered, or it failed (network, timeout, 5xx).
+    #[error("{0}")]
+    Unreachable(String),
+    /// The registry refused the request (4xx), with its error code.
+    #[error("{message}")]
+    Rejected {
+        /// HTTP status of the registry's answer.
+        status: u16,
+        /// The registry's `error_code` (40401 subject not found, 40403
+        /// schema not found, 409 incompatible, 42201 invalid schema, ...).
+        error_code: Option<i64>,
+        /// Its message.
+        message: String,
+    },
+    /// The schema text is not a valid Avro schema.
+    #[error("Invalid schema: {0}")]
+    InvalidSchema(String),
+    /// The schema is registered with another type than Avro.
+    #[error("Schema {id} is a {schema_type} schema, not an Avro schema")]
+    NotAvro {
+        /// The schema's ID.
+        id: i32,
+        /// Its `schemaType`.
+        schema_type: String,
+    },
+}
+
+impl RegistryError {
+    /// Whether the registry said that what was asked for does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, RegistryError::Rejected { status: 404, .. })
+    }
+}
+
+impl From<RegistryError> for crate::error::ApiError {
+    /// 422 / 42205 for a schema that is not valid Avro, 408 / 40801 for a
+    /// registration or lookup the registry failed or refused.
+    fn from(e: RegistryError) -> Self {
+        use crate::error::ApiError;
+        match e {
+            RegistryError::InvalidSchema(_) | RegistryError::NotAvro { .. } => {
+                ApiError::invalid_schema(e.to_string())
+            }
+            RegistryError::Rejected { .. } | RegistryError::Unreachable(_) => {
+                ApiError::schema_registry(format!("Schema registration or lookup failed: {e}"))
+            }
+        }
+    }
+}
+
+/// A schema known to the registry.
+#[derive(Debug)]
+pub struct RegisteredSchema {
+    /// Its global ID.
+    pub id: i32,
+    /// The parsed schema.
+    pub schema: avro::Schema,
+}
+
+/// A schema as a version of a subject.
+#[derive(Debug, Clone)]
+pub struct SubjectVersion {
+    /// The schema.
+    pub schema: Arc<RegisteredSchema>,
+    /// Its version under the subject.
+    pub version: i32,
+}
+
+/// The Schema Registry of `schema.registry.url`.
+#[derive(Debug)]
+pub struct SchemaRegistry {
+    endpoints: Vec<Endpoint>,
+    /// `Authorization` header value, if credentials are configured.
+    authorization: Option<String>,
+    timeout: Duration,
+    by_id: Mutex<HashMap<i32, Arc<RegisteredSchema>>>,
+    /// (subject, schema text) → registered ID.
+    registered: Mutex<HashMap<(String, String), i32>>,
+    /// (subject, schema ID) → version.
+    versions: Mutex<HashMap<(String, i32), i32>>,
+}
+
+impl SchemaRegistry {
+    /// A client for the comma-separated `urls`; `user_info` (`user:password`)
+    /// overrides credentials given in the URLs.
+    pub fn new(
+        urls: &str,
+        user_info: Option<&str>,
+        timeout: Duration,
+    ) -> Result<SchemaRegistry, String> {
+        let endpoints = urls
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(Endpoint::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        if endpoints.is_empty() {
+            return Err("no Schema Registry URL".into());
+        }
+        let credentials = user_info
+            .map(str::to_owned)
+            .or_else(|| endpoints.iter().find_map(|e| e.user_info.clone()));
+        let authorization = credentials.map(|c| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(c)
+            )
+        });
+        Ok(SchemaRegistry {
+            endpoints,
+            authorization,
+            timeout,
+            by_id: Mutex::default(),
+            registered: Mutex::default(),
+            versions: Mutex::default(),
+        })
+    }
+
+    /// Registers `schema` (Avro schema text) under `subject`, or finds it
+    /// registered there already; returns it with its ID.
+    pub async fn register(
+        &self,
+        subject: &str,
+        schema: &str,
+    ) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        let key = (subject.to_owned(), schema.to_owned());
+        if let Some(id) = lock(&self.registered).get(&key).copied() {
+            if let Some(found) = lock(&self.by_id).get(&id) {
+                return Ok(found.clone());
+            }
+        }
+        let parsed =
+            avro::Schema::parse(schema).map_err(|e| RegistryError::InvalidSchema(e.to_string()))?;
+        let reply = self
+            .call(
+                Method::POST,
+                &format!("/subjects/{}/versions", path_segment(subject)),
+                Some(&json!({ "schema": schema })),
+            )
+            .await?;
+        let id = int_field(&reply, "id")?;
+        let registered = Arc::new(RegisteredSchema { id, schema: parsed });
+        insert(&self.registered, key, id);
+        insert(&self.by_id, id, registered.clone());
+        Ok(registered)
+    }
+
+    /// The version under `subject` of the schema with ID `id`.
+    pub async fn version_of(
+        &self,
+        subject: &str,
+        schema: &RegisteredSchema,
+        text: &str,
+    ) -> Result<i32, RegistryError> {
+        let key = (subject.to_owned(), schema.id);
+        if let Some(v) = lock(&self.versions).get(&key).copied() {
+            return Ok(v);
+        }
+        let reply = self
+            .call(
+                Method::POST,
+                &format!("/subjects/{}", path_segment(subject)),
+                Some(&json!({ "schema": text })),
+            )
+            .await?;
+        let version = int_field(&reply, "version")?;
+        insert(&self.versions, key, version);
+        Ok(version)
+    }
+
+    /// The schema with ID `id`.
+    pub async fn by_id(&self, id: i32) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        if let Some(found) = lock(&self.by_id).get(&id) {
+            return Ok(found.clone());
+        }
+        let reply = self
+            .call(Method::GET, &format!("/schemas/ids/{id}"), None)
+            .await?;
+        let registered = Arc::new(RegisteredSchema {
+            id,
+            schema: parse_reply_schema(id, &reply)?,
+        });
+        insert(&self.by_id, id, registered.clone());
+        Ok(registered)
+    }
+
+    /// Version `version` of `subject` (`None`: the latest).
+    pub async fn by_version(
+        &self,
+        subject: &str,
+        version: Option<i32>,
+    ) -> Result<SubjectVersion, RegistryError> {
+        let which = version.map_or_else(|| "latest".to_owned(), |v| v.to_string());
+        let reply = self
+            .call(
+                Method::GET,
+                &format!("/subjects/{}/versions/{which}", path_segment(subject)),
+                None,
+            )
+            .await?;
+        let id = int_field(&reply, "id")?;
+        let version = int_field(&reply, "version")?;
+        let schema = match lock(&self.by_id).get(&id) {
+            Some(found) => found.clone(),
+            None => Arc::new(RegisteredSchema {
+                id,
+                schema: parse_reply_schema(id, &reply)?,
+            }),
+        };
+        insert(&self.by_id, id, schema.clone());
+        insert(&self.versions, (subject.to_owned(), id), version);
+        Ok(SubjectVersion { schema, version })
+    }
+
+    /// One call, to each registry URL in turn until one answers.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, RegistryError> {
+        let mut last = None;
+        for endpoint in &self.endpoints {
+            let reply = http::call(
+                endpoint,
+                self.authorization.as_deref(),
+                method.clone(),
+                path,
+                body,
+                self.timeout,
+            )
+            .await;
+            match reply {
+                Ok(reply) if reply.status.is_success() => return Ok(reply.body),
+                Ok(reply) if reply.status.is_client_error() => return Err(rejected(&reply)),
+                Ok(reply) => {
+                    last = Some(RegistryError::Unreachable(format!(
+                        "the Schema Registry at {} failed: {}",
+                        endpoint.authority(),
+                        rejected(&reply)
+                    )))
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| RegistryError::Unreachable("no Schema Registry URL".into())))
+    }
+}
+
+/// Prefixes an Avro datum with the wire format's magic byte and schema ID.
+pub fn frame(schema_id: i32, out: &mut Vec<u8>) {
+    out.push(MAGIC);
+    out.extend_from_slice(&schema_id.to_be_bytes());
+}
+
+/// Splits a record in the wire format into its schema ID and datum.
+pub fn unframe(data: &[u8]) -> Result<(i32, &[u8]), String> {
+    match data {
+        [MAGIC, a, b, c, d, datum @ ..] => Ok((i32::from_be_bytes([*a, *b, *c, *d]), datum)),
+        [] => Err("empty data is not in the Schema Registry wire format".into()),
+        [MAGIC, ..] => Err(format!(
+            "{} bytes are too short for the Schema Registry wire format",
+            data.len()
+        )),
+        [other, ..] => Err(format!(
+            "Unknown magic byte {other} (not in the Schema Registry wire format)"
+        )),
+    }
+}
+
+fn parse_reply_schema(id: i32, reply: &Value) -> Result<avro::Schema, RegistryError> {
+    if let Some(kind) = reply.get("schemaType").and_then(Value::as_str) {
+        if kind != "AVRO" {
+            return Err(RegistryError::NotAvro {
+                id,
+                schema_type: kind.to_owned(),
+            });
+        }
+    }
+    let text = reply
+        .get("schema")
+        .and_then(Value::as_str)
+        .ok_or_else(|| malformed("schema"))?;
+    avro::Schema::parse(text).map_err(|e| RegistryError::InvalidSchema(e.to_string()))
+}
+
+fn int_field(reply: &Value, field: &str) -> Result<i32, RegistryError> {
+    reply
+        .get(field)
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| malformed(field))
+}
+
+fn malformed(field: &str) -> RegistryError {
+    RegistryError::Unreachable(format!(
+        "the Schema Registry's answer has no valid `{field}`"
+    ))
+}
+
+fn rejected(reply: &http::Reply) -> RegistryError {
+    let error_code = reply.body.get("error_code").and_then(Value::as_i64);
+    let message = reply
+        .body
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("HTTP {}", reply.status));
+    RegistryError::Rejected {
+        status: reply.status.as_u16(),
+        error_code,
+        message,
+    }
+}
+
+/// Percent-encodes a subject for use as one path segment.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn insert<K: std::hash::Hash + Eq, V>(cache: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    let mut cache = lock(cache);
+    if cache.len() >= CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(key, value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_round_trip() {
+        let mut out = Vec::new();
+        frame(0x0102_0304, &mut out);
+        out.extend_from_slice(b"datum");
+        assert_eq!(out[..5], [0, 1, 2, 3, 4]);
+        assert_eq!(unframe(&out).unwrap(), (0x0102_0304, &b"datum"[..]));
+        assert!(unframe(b"").unwrap_err().contains("empty"));
+        assert!(unframe(&[0, 1, 2]).unwrap_err().contains("too short"));
+        assert!(unframe(b"{\"a\":1}")
+            .unwrap_err()
+            .contains("magic byte 123"));
+    }
+
+    #[test]
+    fn subjects_are_escaped_in_paths() {
+        assert_eq!(path_segment("orders-value"), "orders-value");
+        assert_eq!(path_segment("a b/c"), "a%20b%2Fc");
+    }
+
+    #[test]
+    fn credentials_come_from_user_info_or_the_url() {
+        let r = SchemaRegistry::new("http://u:p@sr:8081", None, DEFAULT_TIMEOUT).unwrap();
+        assert_eq!(r.authorization.as_deref(), Some("Basic dTpw"));
+        let r = SchemaRegistry::new("http://u:p@sr:8081", Some("a:b"), DEFAULT_TIMEOUT).unwrap();
+        assert_eq!(r.authorization.as_deref(), Some("Basic YTpi"));
+        assert!(SchemaRegistry::new(" , ", None, DEFAULT_TIMEOUT).is_err());
+    }
+}
