@@ -571,3 +571,30 @@ fn spec_examples_of_avro_produce() {
     values.sort_by_key(|v| v.as_i64());
     assert_eq!(values, [json!(12), json!(24), json!(25), json!(26)]);
 }
+
+/// An `https` registry, trusted through
+/// `schema.registry.ssl.truststore.location`; without it, the web PKI
+/// roots do not vouch for the test CA and the lookup fails.
+#[test]
+fn an_https_registry() {
+    let env = env();
+    let topic = create_topic(env, "avro-https");
+    let registry = SchemaRegistry::start_tls();
+    assert!(registry.url().starts_with("https://127.0.0.1:"));
+    let ca = kafka_gateway_tests::repo_root().join("crates/wire/tests/fixtures/tls/ca.pem");
+    let body = json!({"value_schema": "\"long\"", "records": [{"value": 42}]});
+    let trusting = TestGateway::start_with(&[
+        &format!("--bootstrap.servers={}", env.broker.bootstrap),
+        &format!("--schema.registry.url={}", registry.url()),
+        &format!("--schema.registry.ssl.truststore.location={}", ca.display()),
+    ]);
+    let answer = ok(&trusting.post(&format!("/topics/{topic}"), AVRO, &body));
+    assert_eq!(answer["value_schema_id"], 1, "{answer}");
+    let untrusting = TestGateway::start_with(&[
+        &format!("--bootstrap.servers={}", env.broker.bootstrap),
+        &format!("--schema.registry.url={}", registry.url()),
+    ]);
+    untrusting
+        .post(&format!("/topics/{topic}"), AVRO, &body)
+        .assert_error(408, 40801);
+}

@@ -45,24 +45,55 @@ pub struct SchemaRegistry {
     addr: SocketAddr,
     stopped: Arc<AtomicBool>,
     requests: Arc<AtomicUsize>,
+    https: bool,
 }
 
 impl SchemaRegistry {
     /// Starts an empty registry without authentication.
     pub fn start() -> SchemaRegistry {
-        SchemaRegistry::start_inner(None)
+        SchemaRegistry::start_inner(None, None)
     }
 
     /// Starts an empty registry that requires `user:password`.
     pub fn start_with_user(user_info: &str) -> SchemaRegistry {
-        SchemaRegistry::start_inner(Some(user_info.to_owned()))
+        SchemaRegistry::start_inner(Some(user_info.to_owned()), None)
     }
 
-    fn start_inner(user_info: Option<String>) -> SchemaRegistry {
+    /// Starts an empty registry served over TLS with `server.pem` and
+    /// `server.key` of `crates/wire/tests/fixtures/tls` (issued by `ca.pem`
+    /// there, for 127.0.0.1); [`SchemaRegistry::url`] is then `https://`.
+    pub fn start_tls() -> SchemaRegistry {
+        let fixtures = crate::repo_root().join("crates/wire/tests/fixtures/tls");
+        let certs = rustls_pemfile::certs(&mut BufReader::new(
+            std::fs::File::open(fixtures.join("server.pem")).expect("server.pem"),
+        ))
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certificates");
+        let key = rustls_pemfile::private_key(&mut BufReader::new(
+            std::fs::File::open(fixtures.join("server.key")).expect("server.key"),
+        ))
+        .expect("key")
+        .expect("a key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+        SchemaRegistry::start_inner(None, Some(Arc::new(config)))
+    }
+
+    fn start_inner(
+        user_info: Option<String>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> SchemaRegistry {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test registry");
         let addr = listener.local_addr().expect("address");
         let stopped = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
+        let https = tls.is_some();
         let store = Arc::new(Mutex::new(Store::default()));
         let expected_auth = user_info.map(|u| format!("Basic {}", crate::b64_encode(u.as_bytes())));
         {
@@ -77,7 +108,18 @@ impl SchemaRegistry {
                     let store = store.clone();
                     let requests = requests.clone();
                     let auth = expected_auth.clone();
-                    thread::spawn(move || serve(stream, &store, &requests, auth.as_deref()));
+                    let tls = tls.clone();
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    thread::spawn(move || match tls {
+                        None => serve(stream, &store, &requests, auth.as_deref()),
+                        Some(config) => {
+                            let Ok(session) = rustls::ServerConnection::new(config) else {
+                                return;
+                            };
+                            let tls_stream = rustls::StreamOwned::new(session, stream);
+                            serve(tls_stream, &store, &requests, auth.as_deref());
+                        }
+                    });
                 }
             });
         }
@@ -85,12 +127,14 @@ impl SchemaRegistry {
             addr,
             stopped,
             requests,
+            https,
         }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://` for [`SchemaRegistry::start_tls`]).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Requests served so far.
@@ -108,9 +152,12 @@ impl Drop for SchemaRegistry {
 }
 
 /// Serves the requests of one connection (keep-alive).
-fn serve(stream: TcpStream, store: &Mutex<Store>, requests: &AtomicUsize, auth: Option<&str>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut writer = stream.try_clone().expect("clone stream");
+fn serve<S: Read + Write>(
+    stream: S,
+    store: &Mutex<Store>,
+    requests: &AtomicUsize,
+    auth: Option<&str>,
+) {
     let mut reader = BufReader::new(stream);
     loop {
         let mut line = String::new();
@@ -159,7 +206,8 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, requests: &AtomicUsize, auth: 
              Content-Length: {}\r\n\r\n{text}",
             text.len()
         );
-        if writer.write_all(response.as_bytes()).is_err() {
+        let writer = reader.get_mut();
+        if writer.write_all(response.as_bytes()).is_err() || writer.flush().is_err() {
             return;
         }
     }

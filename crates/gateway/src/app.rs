@@ -43,15 +43,11 @@ impl Gateway {
             &config.api_endpoints_allowlist,
             &config.api_endpoints_blocklist,
         );
-        let schema_registry = config.schema_registry_url.as_deref().and_then(|urls| {
-            match SchemaRegistry::new(
-                urls,
-                config.schema_registry_user_info.as_deref(),
-                crate::schema_registry::DEFAULT_TIMEOUT,
-            ) {
+        let schema_registry = config.schema_registry.as_ref().and_then(|settings| {
+            match SchemaRegistry::new(settings, crate::schema_registry::DEFAULT_TIMEOUT) {
                 Ok(registry) => Some(Arc::new(registry)),
                 Err(e) => {
-                    tracing::error!("schema.registry.url: {e}");
+                    tracing::error!("schema.registry.*: {e}");
                     None
                 }
             }

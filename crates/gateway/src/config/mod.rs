@@ -61,6 +61,8 @@ pub(crate) const KNOWN_SETTINGS: &[&str] = &[
     "response.mediatype.preferred",
     "schema.registry.basic.auth.credentials.source",
     "schema.registry.basic.auth.user.info",
+    "schema.registry.ssl.truststore.location",
+    "schema.registry.ssl.truststore.password",
     "schema.registry.url",
     "streaming.connection.max.duration.grace.period.ms",
     "streaming.connection.max.duration.ms",
@@ -261,10 +263,9 @@ pub struct Config {
     /// `schema.registry.url`: the Schema Registry of the `avro` format
     /// (comma-separated `http://` URLs, tried in order).
     pub schema_registry_url: Option<String>,
-    /// `schema.registry.basic.auth.user.info` (`user:password`), when
-    /// `schema.registry.basic.auth.credentials.source` is `USER_INFO`;
-    /// otherwise credentials come from the URLs.
-    pub schema_registry_user_info: Option<String>,
+    /// `schema.registry.*`: how to reach the Schema Registry, when
+    /// `schema.registry.url` is set.
+    pub schema_registry: Option<crate::schema_registry::RegistrySettings>,
     /// `response.mediatype.default` (accepted, not used yet).
     pub response_mediatype_default: String,
     /// `response.mediatype.preferred` (accepted, not used yet).
@@ -605,7 +606,7 @@ impl Config {
                     if let Err(e) = crate::schema_registry::Endpoint::parse(&url) {
                         return Err(raw.invalid(
                             "schema.registry.url",
-                            format!("`{}`: {e}", redact_url_credentials(&url)),
+                            format!("`{}` is {e}", redact_url_credentials(&url)),
                         ));
                     }
                 }
@@ -639,6 +640,36 @@ impl Config {
                     ))
                 }
             };
+        let schema_registry = match &schema_registry_url {
+            None => None,
+            Some(urls) => {
+                let settings = crate::schema_registry::RegistrySettings {
+                    urls: urls.clone(),
+                    user_info: schema_registry_user_info,
+                    truststore: raw
+                        .value("schema.registry.ssl.truststore.location")
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from),
+                    truststore_password: raw
+                        .value("schema.registry.ssl.truststore.password")
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned),
+                };
+                // Reads the truststore now, so that a bad one stops the start.
+                if let Err(e) = crate::schema_registry::SchemaRegistry::new(
+                    &settings,
+                    crate::schema_registry::DEFAULT_TIMEOUT,
+                ) {
+                    let key = if settings.truststore.is_some() {
+                        "schema.registry.ssl.truststore.location"
+                    } else {
+                        "schema.registry.url"
+                    };
+                    return Err(raw.invalid(key, e));
+                }
+                Some(settings)
+            }
+        };
 
         let response_mediatype_default =
             raw.string("response.mediatype.default", "application/json");
@@ -727,7 +758,7 @@ impl Config {
                 TEN_YEARS_MS,
             )?,
             schema_registry_url,
-            schema_registry_user_info,
+            schema_registry,
             response_mediatype_default,
             response_mediatype_preferred,
             debug: raw.bool("debug", false)?,
@@ -823,6 +854,24 @@ impl Config {
             "schema.registry.url",
             self.schema_registry_url.clone().unwrap_or_default(),
         );
+        if let Some(registry) = &self.schema_registry {
+            if let Some(info) = &registry.user_info {
+                put(
+                    "schema.registry.basic.auth.credentials.source",
+                    "USER_INFO".into(),
+                );
+                put("schema.registry.basic.auth.user.info", info.clone());
+            }
+            if let Some(path) = &registry.truststore {
+                put(
+                    "schema.registry.ssl.truststore.location",
+                    path.display().to_string(),
+                );
+            }
+            if let Some(password) = &registry.truststore_password {
+                put("schema.registry.ssl.truststore.password", password.clone());
+            }
+        }
         put(
             "streaming.connection.max.duration.grace.period.ms",
             ms(self.streaming_connection_max_duration_grace_period),
@@ -935,6 +984,7 @@ impl fmt::Debug for Config {
                     .as_deref()
                     .map(redact_url_credentials),
             )
+            .field("schema_registry", &self.schema_registry)
             .field(
                 "response_mediatype_default",
                 &self.response_mediatype_default,

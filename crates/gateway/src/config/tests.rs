@@ -758,8 +758,36 @@ fn invalid_schema_registry_url() {
     assert_invalid(
         "schema.registry.url=http://",
         "schema.registry.url",
-        "not an http://",
+        "without a host",
     );
+    assert_invalid(
+        "schema.registry.url=https://sr:port",
+        "schema.registry.url",
+        "invalid port",
+    );
+    assert_invalid(
+        "schema.registry.url=http://sr:8081\nschema.registry.basic.auth.credentials.source=USER_INFO",
+        "schema.registry.basic.auth.credentials.source",
+        "needs schema.registry.basic.auth.user.info",
+    );
+    assert_invalid(
+        "schema.registry.url=http://sr:8081\nschema.registry.basic.auth.credentials.source=SASL_INHERIT",
+        "schema.registry.basic.auth.credentials.source",
+        "use URL or USER_INFO",
+    );
+    assert_invalid(
+        "schema.registry.url=https://sr:8081\nschema.registry.ssl.truststore.location=/no/such/file",
+        "schema.registry.ssl.truststore.location",
+        "/no/such/file",
+    );
+    let c = dev_config(
+        "schema.registry.url=https://sr:8081\n\
+         schema.registry.basic.auth.credentials.source=USER_INFO\n\
+         schema.registry.basic.auth.user.info=u:secret-pw",
+    );
+    let settings = c.schema_registry.expect("registry settings");
+    assert_eq!(settings.user_info.as_deref(), Some("u:secret-pw"));
+    assert!(!format!("{settings:?}").contains("secret-pw"));
     let (_, message) = invalid("schema.registry.url=http://sr:8081,ftp://user:hunter2@sr:21");
     assert!(!message.contains("hunter2"), "{message}");
     assert_eq!(dev_config("schema.registry.url=").schema_registry_url, None);

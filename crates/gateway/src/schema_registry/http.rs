@@ -1,8 +1,8 @@
 //! One JSON request to a Schema Registry over HTTP/1.1.
 //!
 //! Registry calls are rare (a schema is fetched or registered once, then
-//! cached), so each call opens its own connection; the whole exchange is
-//! bounded by a timeout.
+//! cached), so each call opens its own connection (TLS for `https`); the
+//! whole exchange is bounded by a timeout.
 
 use std::time::Duration;
 
@@ -10,7 +10,9 @@ use bytes::Bytes;
 use http::{header, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 use super::RegistryError;
 
@@ -23,6 +25,8 @@ const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 /// Where a registry listens: `http://host:port` with an optional path prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    /// `https`.
+    pub tls: bool,
     /// Host name or address.
     pub host: String,
     /// TCP port.
@@ -34,16 +38,15 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `http://[user:password@]host[:port][/prefix]`.
+    /// Parses `http[s]://[user:password@]host[:port][/prefix]`. Errors do
+    /// not repeat the URL (it may hold credentials).
     pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let rest = if let Some(rest) = url.strip_prefix("http://") {
-            rest
-        } else if url.starts_with("https://") {
-            return Err(format!(
-                "`{url}`: https Schema Registry URLs are not supported; use http://"
-            ));
+        let (tls, rest) = if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
         } else {
-            return Err(format!("`{url}` is not an http:// URL"));
+            return Err("not an http:// or https:// URL".into());
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
@@ -56,7 +59,7 @@ impl Endpoint {
         let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
             let (host, after) = bracketed
                 .split_once(']')
-                .ok_or_else(|| format!("`{host_port}`: unclosed `[` in the host"))?;
+                .ok_or("a URL with an unclosed `[`")?;
             (host.to_owned(), after.strip_prefix(':'))
         } else {
             match host_port.rsplit_once(':') {
@@ -65,15 +68,17 @@ impl Endpoint {
             }
         };
         if host.is_empty() {
-            return Err("the URL has no host".into());
+            return Err("a URL without a host".into());
         }
         let port = match port {
+            None if tls => 443,
             None => 80,
             Some(p) => p
                 .parse()
-                .map_err(|_| format!("`{p}` is not a valid port"))?,
+                .map_err(|_| "a URL with an invalid port".to_owned())?,
         };
         Ok(Endpoint {
+            tls,
             host,
             port,
             prefix: path.to_owned(),
@@ -122,57 +127,48 @@ pub(super) struct Reply {
     pub body: serde_json::Value,
 }
 
-/// Sends `method path` with an optional JSON body to `endpoint`.
+/// Sends `method path` with an optional JSON body to `endpoint`, over TLS
+/// with `tls` for an `https` endpoint.
 pub(super) async fn call(
     endpoint: &Endpoint,
+    tls: &TlsConnector,
     authorization: Option<&str>,
     method: Method,
     path: &str,
     body: Option<&serde_json::Value>,
     timeout: Duration,
 ) -> Result<Reply, RegistryError> {
-    let exchange = async {
+    let payload = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", endpoint.prefix))
+        .header(header::HOST, endpoint.authority())
+        .header(header::ACCEPT, MEDIA_TYPE)
+        .header(header::CONTENT_TYPE, MEDIA_TYPE);
+    if let Some(auth) = authorization {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let request = request
+        .body(Full::new(payload))
+        .map_err(|e| RegistryError::Unreachable(format!("invalid request: {e}")))?;
+    let connect_and_send = async {
         let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
             .await
             .map_err(|e| unreachable(endpoint, &e))?;
         let _ = stream.set_nodelay(true);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| unreachable(endpoint, &e))?;
-        let driver = tokio::spawn(connection);
-        let payload = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
-        let mut request = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", endpoint.prefix))
-            .header(header::HOST, endpoint.authority())
-            .header(header::ACCEPT, MEDIA_TYPE)
-            .header(header::CONTENT_TYPE, MEDIA_TYPE);
-        if let Some(auth) = authorization {
-            request = request.header(header::AUTHORIZATION, auth);
+        if endpoint.tls {
+            let name = ServerName::try_from(endpoint.host.clone())
+                .map_err(|e| unreachable(endpoint, &e))?;
+            let stream = tls
+                .connect(name, stream)
+                .await
+                .map_err(|e| unreachable(endpoint, &e))?;
+            exchange(TokioIo::new(stream), endpoint, request).await
+        } else {
+            exchange(TokioIo::new(stream), endpoint, request).await
         }
-        let request = request
-            .body(Full::new(payload))
-            .map_err(|e| RegistryError::Unreachable(format!("invalid request: {e}")))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| unreachable(endpoint, &e))?;
-        let status = response.status();
-        let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
-            .collect()
-            .await
-            .map_err(|e| {
-                RegistryError::Unreachable(format!(
-                    "reading the Schema Registry's answer from {}: {e}",
-                    endpoint.authority()
-                ))
-            })?
-            .to_bytes();
-        driver.abort();
-        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-        Ok(Reply { status, body })
     };
-    tokio::time::timeout(timeout, exchange)
+    tokio::time::timeout(timeout, connect_and_send)
         .await
         .unwrap_or_else(|_| {
             Err(RegistryError::Unreachable(format!(
@@ -181,6 +177,39 @@ pub(super) async fn call(
                 timeout.as_millis()
             )))
         })
+}
+
+/// One request and its response on a fresh connection.
+async fn exchange<I>(
+    io: I,
+    endpoint: &Endpoint,
+    request: Request<Full<Bytes>>,
+) -> Result<Reply, RegistryError>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| unreachable(endpoint, &e))?;
+    let driver = tokio::spawn(connection);
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| unreachable(endpoint, &e))?;
+    let status = response.status();
+    let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+        .collect()
+        .await
+        .map_err(|e| {
+            RegistryError::Unreachable(format!(
+                "reading the Schema Registry's answer from {}: {e}",
+                endpoint.authority()
+            ))
+        })?
+        .to_bytes();
+    driver.abort();
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Ok(Reply { status, body })
 }
 
 fn unreachable(endpoint: &Endpoint, e: &dyn std::fmt::Display) -> RegistryError {

@@ -103,10 +103,39 @@ pub struct SubjectVersion {
     pub version: i32,
 }
 
+/// How to reach the Schema Registry (`schema.registry.*`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RegistrySettings {
+    /// `schema.registry.url`: comma-separated `http://` or `https://` URLs.
+    pub urls: String,
+    /// `user:password` (`schema.registry.basic.auth.user.info` when the
+    /// credentials source is `USER_INFO`); otherwise the URLs' own.
+    pub user_info: Option<String>,
+    /// `schema.registry.ssl.truststore.location`: the CA certificates
+    /// trusted for `https` (PEM, JKS or PKCS12); the web PKI roots if
+    /// unset.
+    pub truststore: Option<std::path::PathBuf>,
+    /// `schema.registry.ssl.truststore.password`.
+    pub truststore_password: Option<String>,
+}
+
+impl std::fmt::Debug for RegistrySettings {
+    /// Credentials are not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |s: &Option<String>| s.as_ref().map(|_| "[hidden]");
+        f.debug_struct("RegistrySettings")
+            .field("urls", &crate::config::redact_url_credentials(&self.urls))
+            .field("user_info", &hidden(&self.user_info))
+            .field("truststore", &self.truststore)
+            .field("truststore_password", &hidden(&self.truststore_password))
+            .finish()
+    }
+}
+
 /// The Schema Registry of `schema.registry.url`.
-#[derive(Debug)]
 pub struct SchemaRegistry {
     endpoints: Vec<Endpoint>,
+    tls: tokio_rustls::TlsConnector,
     /// `Authorization` header value, if credentials are configured.
     authorization: Option<String>,
     timeout: Duration,
@@ -117,15 +146,20 @@ pub struct SchemaRegistry {
     versions: Mutex<HashMap<(String, i32), i32>>,
 }
 
+impl std::fmt::Debug for SchemaRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaRegistry")
+            .field("endpoints", &self.endpoints.len())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SchemaRegistry {
-    /// A client for the comma-separated `urls`; `user_info` (`user:password`)
-    /// overrides credentials given in the URLs.
-    pub fn new(
-        urls: &str,
-        user_info: Option<&str>,
-        timeout: Duration,
-    ) -> Result<SchemaRegistry, String> {
-        let endpoints = urls
+    /// A client for `settings`.
+    pub fn new(settings: &RegistrySettings, timeout: Duration) -> Result<SchemaRegistry, String> {
+        let endpoints = settings
+            .urls
             .split(',')
             .map(str::trim)
             .filter(|u| !u.is_empty())
@@ -134,8 +168,9 @@ impl SchemaRegistry {
         if endpoints.is_empty() {
             return Err("no Schema Registry URL".into());
         }
-        let credentials = user_info
-            .map(str::to_owned)
+        let credentials = settings
+            .user_info
+            .clone()
             .or_else(|| endpoints.iter().find_map(|e| e.user_info.clone()));
         let authorization = credentials.map(|c| {
             format!(
@@ -143,8 +178,24 @@ impl SchemaRegistry {
                 base64::engine::general_purpose::STANDARD.encode(c)
             )
         });
+        let roots = match &settings.truststore {
+            Some(path) => {
+                wire::conn::tls::load_roots(path, settings.truststore_password.as_deref())
+                    .map_err(|e| format!("schema.registry.ssl.truststore.location: {e}"))?
+            }
+            None => rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         Ok(SchemaRegistry {
             endpoints,
+            tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
             authorization,
             timeout,
             by_id: Mutex::default(),
@@ -260,6 +311,7 @@ impl SchemaRegistry {
         for endpoint in &self.endpoints {
             let reply = http::call(
                 endpoint,
+                &self.tls,
                 self.authorization.as_deref(),
                 method.clone(),
                 path,
@@ -401,10 +453,16 @@ mod tests {
 
     #[test]
     fn credentials_come_from_user_info_or_the_url() {
-        let r = SchemaRegistry::new("http://u:p@sr:8081", None, DEFAULT_TIMEOUT).unwrap();
+        let settings = |urls: &str, user_info: Option<&str>| RegistrySettings {
+            urls: urls.into(),
+            user_info: user_info.map(str::to_owned),
+            ..RegistrySettings::default()
+        };
+        let new = |s| SchemaRegistry::new(&s, DEFAULT_TIMEOUT);
+        let r = new(settings("http://u:p@sr:8081", None)).unwrap();
         assert_eq!(r.authorization.as_deref(), Some("Basic dTpw"));
-        let r = SchemaRegistry::new("http://u:p@sr:8081", Some("a:b"), DEFAULT_TIMEOUT).unwrap();
+        let r = new(settings("http://u:p@sr:8081", Some("a:b"))).unwrap();
         assert_eq!(r.authorization.as_deref(), Some("Basic YTpi"));
-        assert!(SchemaRegistry::new(" , ", None, DEFAULT_TIMEOUT).is_err());
+        assert!(new(settings(" , ", None)).is_err());
     }
 }

@@ -320,10 +320,9 @@ fn integer(value: &Value, expected: &str, min: i64, max: i64) -> Result<i64, Fau
         if double.fract() != 0.0 {
             return Err(mismatch(expected, value));
         }
-        // -2^63 ..= 2^63 exclusive of the top: the doubles that fit an i64.
-        (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18)
-            .contains(&double)
-            .then_some(double as i64)
+        // -2^63 to 2^63, the top excluded: the whole doubles that fit an i64.
+        let top = -(i64::MIN as f64);
+        (-top..top).contains(&double).then_some(double as i64)
     };
     match whole {
         Some(int) if (min..=max).contains(&int) => Ok(int),
@@ -615,7 +614,7 @@ mod tests {
             (r#""long""#, json!(1e19), "out of range for a long"),
             (r#""long""#, json!(0.5), "expected a long, found 0.5"),
             (r#""long""#, json!("1"), "expected a long, found \"1\""),
-            (r#""float""#, json!(1e39), "1e39 is out of range for a float"),
+            (r#""float""#, json!(1e39), "1e+39 is out of range for a float"),
             (r#""float""#, json!("1.5"), "expected a float (a number, \"NaN\", \"Infinity\" or \"-Infinity\"), found \"1.5\""),
             (r#""double""#, json!(true), "expected a double, found true"),
             (r#""bytes""#, json!([1]), "expected bytes: a string of code points 0-255 (one per byte), found [1]"),

@@ -386,7 +386,10 @@ mod tests {
             let mut out = Vec::new();
             encode(&schema, &value, &mut out).unwrap();
             assert_eq!(hex(&out), expected, "{value}");
+            // Compared as parsed text: serde_json's float parsing may be a
+            // unit in the last place off, the same way for both sides.
             let decoded = decode(&schema, &unhex(expected)).unwrap();
+            let decoded: Value = serde_json::from_str(&decoded.to_string()).unwrap();
             if schema_text == WITH_DEFAULTS {
                 // Decoding writes out the defaults, a union default in its branch.
                 let full = json!({"a": 5, "b": null, "c": {"string": "dflt"}, "d": [1, 2, 3],
@@ -407,7 +410,9 @@ mod tests {
         let value = decode(&schema, &unhex(KNOWN_ANSWERS[3].2)).unwrap();
         assert_eq!(
             value.to_string(),
-            r#"{"id":300,"age":-42,"name":"Zoë ✓","active":true,"score":1.5,"ratio":-0.1,"avatar":"ÿÿÿ","suit":"HEARTS","address":{"street":"1 Main St","zip":94105},"tags":[],"extra":{"com.example.geo.Address":{"street":"","zip":-2147483648}},"hash":"\u0000\u0011\"3DUfw\u0088\u0099ª»ÌÝîÿ","nothing":null}"#
+            r#"{"id":300,"age":-42,"name":"Zoë ✓","active":true,"score":1.5,"ratio":-0.1,"avatar":"ÿÿÿ","suit":"HEARTS","address":{"street":"1 Main St","zip":94105},"tags":[],"extra":{"com.example.geo.Address":{"street":"","zip":-2147483648}},"hash":"\u0000\u0011\"3DUfw"#
+                .to_owned()
+                + "\u{88}\u{99}ª»ÌÝîÿ\",\"nothing\":null}"
         );
     }
 
@@ -418,7 +423,10 @@ mod tests {
             path: ".a[1][\"b c\"]".into(),
             message: "expected an int, found true".into(),
         };
-        assert_eq!(err.to_string(), "value.a[1][\"b c\"]: expected an int, found true");
+        assert_eq!(
+            err.to_string(),
+            "value.a[1][\"b c\"]: expected an int, found true"
+        );
         assert_eq!(
             err.with_root("key").to_string(),
             "key.a[1][\"b c\"]: expected an int, found true"
@@ -510,7 +518,8 @@ mod tests {
             }
             Type::Named(index) => match &schema.named()[*index].kind {
                 NamedKind::Record(fields) => {
-                    let names: Vec<String> = fields.iter().map(|field| field.name.clone()).collect();
+                    let names: Vec<String> =
+                        fields.iter().map(|field| field.name.clone()).collect();
                     let values: Vec<BoxedStrategy<Value>> = fields
                         .iter()
                         .map(|field| arb(schema, &field.ty, deeper))

@@ -665,7 +665,7 @@ mod tests {
         };
         let types: Vec<&Type> = fields.iter().map(|field| &field.ty).collect();
         assert_eq!(
-            types[5..],
+            types[4..],
             [
                 &Type::Named(1),
                 &Type::Named(1),
