@@ -170,17 +170,16 @@ impl<'a> Encoder<'a> {
                     self.value(&field.ty, item, out, depth + 1)
                         .map_err(|fault| fault.in_key(&field.name))?;
                 }
-                None => match (&field.default, &field.encoded_default) {
-                    (_, Some(bytes)) if !self.defaults => out.extend_from_slice(bytes),
-                    (Some(default), _) => self
+                None if self.defaults => match &field.default {
+                    Some(default) => self
                         .value(&field.ty, default, out, depth + 1)
                         .map_err(|fault| fault.in_key(&field.name))?,
-                    _ => {
-                        return Err(Fault::new(format!(
-                            "missing field \"{}\" of record \"{name}\" (it has no default)",
-                            field.name
-                        )))
-                    }
+                    None => return Err(missing_field(name, &field.name, "it has no default")),
+                },
+                None => match &field.encoded_default {
+                    Some(Ok(bytes)) => out.extend_from_slice(bytes),
+                    Some(Err(problem)) => return Err(missing_field(name, &field.name, problem)),
+                    None => return Err(missing_field(name, &field.name, "it has no default")),
                 },
             }
         }
@@ -198,11 +197,18 @@ impl<'a> Encoder<'a> {
         depth: usize,
     ) -> Result<(), Fault> {
         if self.defaults {
-            let Some(first) = branches.first() else {
+            // The default of a union is for its first branch; as Avro's
+            // Java implementation does, a later branch is taken when only
+            // it has the right kind of value.
+            let index = branches
+                .iter()
+                .position(|ty| self.fits(ty, value))
+                .unwrap_or(0);
+            let Some(branch) = branches.get(index) else {
                 return Err(Fault::new("a union of no branches has no values"));
             };
-            out.push(0);
-            return self.value(first, value, out, depth + 1);
+            write_long(out, count_as_i64(index));
+            return self.value(branch, value, out, depth + 1);
         }
         let found = match value {
             Value::Null => branches.iter().position(|ty| *ty == Type::Null),
@@ -228,6 +234,32 @@ impl<'a> Encoder<'a> {
             return Ok(());
         }
         Err(self.union_mismatch(branches, value))
+    }
+
+    /// Whether `value` is of the kind of JSON value that type `ty` takes
+    /// (looking no deeper than the value itself).
+    fn fits(self, ty: &Type, value: &Value) -> bool {
+        match (ty, value) {
+            (Type::Null, Value::Null) | (Type::Boolean, Value::Bool(_)) => true,
+            (Type::Int, _) => integer(value, "", i32::MIN.into(), i32::MAX.into()).is_ok(),
+            (Type::Long, _) => integer(value, "", i64::MIN, i64::MAX).is_ok(),
+            (Type::Float | Type::Double, _) => floating(value, "").is_ok(),
+            (Type::Bytes, Value::String(text)) => text.chars().all(|c| u32::from(c) <= 0xff),
+            (Type::String, Value::String(_))
+            | (Type::Array(_), Value::Array(_))
+            | (Type::Map(_), Value::Object(_)) => true,
+            (Type::Named(index), _) => match (&self.named[*index].kind, value) {
+                (NamedKind::Record(_), Value::Object(_)) => true,
+                (NamedKind::Enum { index, .. }, Value::String(symbol)) => {
+                    index.contains_key(symbol)
+                }
+                (NamedKind::Fixed(size), Value::String(text)) => {
+                    text.chars().count() == *size && text.chars().all(|c| u32::from(c) <= 0xff)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     fn union_mismatch(self, branches: &[Type], value: &Value) -> Fault {
@@ -278,6 +310,12 @@ fn check_depth(depth: usize) -> Result<(), Fault> {
 
 fn mismatch(expected: &str, found: &Value) -> Fault {
     Fault::new(format!("expected {expected}, found {}", describe(found)))
+}
+
+fn missing_field(record: &str, field: &str, why: &str) -> Fault {
+    Fault::new(format!(
+        "missing field \"{field}\" of record \"{record}\" ({why})"
+    ))
 }
 
 fn unknown_field(name: &str, fields: &[Field], object: &Map<String, Value>) -> Fault {

@@ -69,8 +69,8 @@ pub(super) struct Field {
     pub(super) ty: Type,
     /// The default, in JSON (a union default is for the first branch).
     pub(super) default: Option<Value>,
-    /// The default, encoded.
-    pub(super) encoded_default: Option<Vec<u8>>,
+    /// The default, encoded, or why it does not fit the field's type.
+    pub(super) encoded_default: Option<Result<Vec<u8>, String>>,
 }
 
 impl Schema {
@@ -84,7 +84,7 @@ impl Schema {
             .parse_type(&json, "", 0)
             .map_err(Problem::into_error)?;
         let mut named = parser.named;
-        encode_defaults(&mut named).map_err(Problem::into_error)?;
+        encode_defaults(&mut named);
         Ok(Schema {
             inner: Arc::new(Inner { root, named }),
         })
@@ -481,8 +481,11 @@ fn valid_namespace(namespace: &str) -> bool {
     namespace.is_empty() || namespace.split('.').all(is_identifier)
 }
 
-/// Checks and encodes the default of every record field.
-fn encode_defaults(named: &mut [Named]) -> Parsed<()> {
+/// Encodes the default of every record field that has one. A default that
+/// does not fit its field's type is kept as a problem, reported only when
+/// a value leaves the field out (schemas in registries may hold such
+/// defaults, and decoding never needs them).
+fn encode_defaults(named: &mut [Named]) {
     let mut encoded = Vec::new();
     for (record_index, record) in named.iter().enumerate() {
         let NamedKind::Record(fields) = &record.kind else {
@@ -493,8 +496,9 @@ fn encode_defaults(named: &mut [Named]) -> Parsed<()> {
                 continue;
             };
             let mut bytes = Vec::new();
-            Encoder::new(named, true)
+            let result = Encoder::new(named, true)
                 .value(&field.ty, default, &mut bytes, 0)
+                .map(|()| bytes)
                 .map_err(|fault| {
                     let path = fault.path();
                     let place = if path.is_empty() {
@@ -502,28 +506,20 @@ fn encode_defaults(named: &mut [Named]) -> Parsed<()> {
                     } else {
                         format!(" at {path}")
                     };
-                    let hint = if matches!(field.ty, Type::Union(_)) {
-                        " (the default of a union is a value of its first branch, not wrapped \
-                         in an object)"
-                    } else {
-                        ""
-                    };
-                    Problem::new(format!(
-                        "invalid default {}{place}: {}{hint}",
+                    format!(
+                        "its default {}{place} is invalid: {}",
                         describe(default),
                         fault.message()
-                    ))
-                    .in_field(&record.name, &field.name)
-                })?;
-            encoded.push((record_index, field_index, bytes));
+                    )
+                });
+            encoded.push((record_index, field_index, result));
         }
     }
-    for (record_index, field_index, bytes) in encoded {
+    for (record_index, field_index, result) in encoded {
         if let NamedKind::Record(fields) = &mut named[record_index].kind {
-            fields[field_index].encoded_default = Some(bytes);
+            fields[field_index].encoded_default = Some(result);
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
