@@ -48,10 +48,9 @@ impl Arena {
         raw: Option<&RawValue>,
         what: impl Fn() -> String,
     ) -> ApiResult<Slot> {
-        let Some(raw) = raw else { return Ok(None) };
-        if raw.get() == "null" {
+        let Some(raw) = non_null(raw) else {
             return Ok(None);
-        }
+        };
         let start = self.buf.len();
         match format {
             EmbeddedFormat::Binary => binary::decode_into(raw, &mut self.buf, what)?,
@@ -70,10 +69,9 @@ impl Arena {
         raw: Option<&RawValue>,
         what: impl Fn() -> String,
     ) -> ApiResult<Slot> {
-        let Some(raw) = raw else { return Ok(None) };
-        if raw.get() == "null" {
+        let Some(raw) = non_null(raw) else {
             return Ok(None);
-        }
+        };
         let value: serde_json::Value = serde_json::from_str(raw.get())
             .map_err(|e| ApiError::bad_request(format!("{}: {e}", what())))?;
         let start = self.buf.len();
@@ -81,8 +79,8 @@ impl Arena {
         if let Err(e) = avro::encode(&schema.schema, &value, &mut self.buf) {
             self.buf.truncate(start);
             return Err(ApiError::bad_request(format!(
-                "{}: does not match schema {}: {e}",
-                what(),
+                "{} (schema {})",
+                e.with_root(what()),
                 schema.id
             )));
         }
@@ -93,6 +91,11 @@ impl Arena {
     pub fn freeze(self) -> Frozen {
         Frozen(Bytes::from(self.buf))
     }
+}
+
+/// `raw` unless it is absent or JSON `null`.
+pub fn non_null(raw: Option<&RawValue>) -> Option<&RawValue> {
+    raw.filter(|r| r.get() != "null")
 }
 
 /// A frozen [`Arena`].

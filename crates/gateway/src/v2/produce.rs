@@ -339,9 +339,9 @@ fn encode_side(
     match codec {
         Codec::Plain(format) => arena.decode(*format, raw, what),
         Codec::Avro(schema) => arena.encode_avro(schema, raw, what),
-        Codec::NoSchema(missing) => match raw {
-            Some(raw) if raw.get() != "null" => Err(missing()),
-            _ => Ok(None),
+        Codec::NoSchema(missing) => match crate::format::non_null(raw) {
+            Some(_) => Err(missing()),
+            None => Ok(None),
         },
     }
 }

@@ -1,5 +1,7 @@
 //! JSON (Avro's JSON encoding) to Avro binary.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::schema::{Field, Named, NamedKind, Type};
@@ -319,9 +321,10 @@ fn missing_field(record: &str, field: &str, why: &str) -> Fault {
 }
 
 fn unknown_field(name: &str, fields: &[Field], object: &Map<String, Value>) -> Fault {
+    let names: HashSet<&str> = fields.iter().map(|field| field.name.as_str()).collect();
     let unknown = object
         .keys()
-        .find(|key| !fields.iter().any(|field| field.name == **key))
+        .find(|key| !names.contains(key.as_str()))
         .map(String::as_str)
         .unwrap_or_default();
     Fault::new(format!(

@@ -26,7 +26,11 @@
 //! A union branch is named by the full name of a named type (`"com.example.User"`)
 //! and by the type name otherwise (`"string"`, `"long"`, `"array"`, `"map"`, ...).
 //! When encoding a record, a missing field takes its schema default, if it
-//! has one; members that are not fields are refused.
+//! has one; members that are not fields are refused. A default is written
+//! in JSON as the schema gives it: the default of a union is a bare value
+//! of its first branch (or, as Avro's Java implementation allows, of the
+//! first branch that takes that kind of value). A schema whose default does
+//! not fit its field still parses; leaving that field out is the error.
 //!
 //! # Limits
 //!

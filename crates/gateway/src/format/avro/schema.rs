@@ -3,7 +3,7 @@
 //! Named types (records, enums, fixed) live in one table and are referred
 //! to by index, so recursive types are plain cycles of indexes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -228,6 +228,7 @@ impl Parser {
 
     fn parse_union(&mut self, branches: &[Value], space: &str, depth: usize) -> Parsed<Type> {
         let mut types = Vec::with_capacity(branches.len());
+        let mut seen = HashSet::with_capacity(branches.len());
         for branch in branches {
             let ty = self.parse_type(branch, space, depth + 1)?;
             if matches!(ty, Type::Union(_)) {
@@ -236,10 +237,7 @@ impl Parser {
                 ));
             }
             let name = ty.branch_name(&self.named);
-            if types
-                .iter()
-                .any(|seen: &Type| seen.branch_name(&self.named) == name)
-            {
+            if !seen.insert(name.to_owned()) {
                 return Err(Problem::new(format!(
                     "a union has more than one branch of type \"{name}\""
                 )));
@@ -370,6 +368,7 @@ impl Parser {
         // Registered before its fields, which may refer to it.
         let index = self.add(name.clone(), NamedKind::Record(Vec::new()), false);
         let mut fields: Vec<Field> = Vec::with_capacity(fields_json.len());
+        let mut field_names = HashSet::with_capacity(fields_json.len());
         for field in fields_json {
             let Value::Object(field) = field else {
                 return Err(Problem::new(format!(
@@ -391,7 +390,7 @@ impl Parser {
                     )))
                 }
             };
-            if fields.iter().any(|seen| seen.name == *field_name) {
+            if !field_names.insert(field_name.as_str()) {
                 return Err(Problem::new(format!(
                     "record \"{name}\" has two fields named \"{field_name}\""
                 )));
@@ -705,7 +704,7 @@ mod tests {
             panic!("not a record")
         };
         assert_eq!(fields[1].ty, Type::Union(vec![Type::Null, Type::Named(0)]));
-        assert_eq!(fields[1].encoded_default.as_deref(), Some(&[0][..]));
+        assert_eq!(fields[1].encoded_default, Some(Ok(vec![0])));
         // Mutual recursion through a type defined inside the record.
         parse(
             r#"{"type":"record","name":"Tree","fields":[
@@ -744,55 +743,131 @@ mod tests {
         let NamedKind::Record(fields) = &schema.named()[0].kind else {
             panic!("not a record")
         };
-        let defaults: Vec<Option<&[u8]>> = fields
+        let defaults: Vec<Option<Result<Vec<u8>, String>>> = fields
             .iter()
-            .map(|field| field.encoded_default.as_deref())
+            .map(|field| field.encoded_default.clone())
             .collect();
         assert_eq!(
             defaults,
             [
-                Some(&[0, 2, b'x'][..]),
-                Some(&[4, 2, 1, 0][..]),
-                Some(&[2, 0xff][..]),
-                Some(&[2][..]),
-                Some(&1f64.to_le_bytes()[..]),
-                Some(&[0, 6, 2, b'y'][..]),
+                Some(Ok(vec![0, 2, b'x'])),
+                Some(Ok(vec![4, 2, 1, 0])),
+                Some(Ok(vec![2, 0xff])),
+                Some(Ok(vec![2])),
+                Some(Ok(1f64.to_le_bytes().to_vec())),
+                Some(Ok(vec![0, 6, 2, b'y'])),
                 None
             ]
         );
     }
 
+    /// Encodes `{}` (every field left out) under the schema `text`.
+    fn encode_empty(text: &str) -> Result<Vec<u8>, AvroError> {
+        let mut out = Vec::new();
+        super::super::encode(&parse(text), &serde_json::json!({}), &mut out).map(|()| out)
+    }
+
     #[test]
-    fn invalid_defaults() {
-        let message = error(
-            r#"{"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":"x"}]}"#,
-        );
-        assert!(
-            message.contains(r#"field "a" of record "R": invalid default "x""#)
-                && message.contains("expected null")
-                && message.contains("first branch"),
-            "{message}"
-        );
-        let message = error(
-            r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"S",
-                "fields":[{"name":"b","type":"int"}]},"default":{"b":"no"}}]}"#,
-        );
-        assert!(
-            message.contains(
-                r#"field "a" of record "R": invalid default {"b":"no"} at .b: expected an int"#
+    fn union_defaults_take_the_first_branch_that_fits() {
+        for (ty, default, bytes) in [
+            (r#"["null","string"]"#, "null", vec![0]),
+            (r#"["string","null"]"#, r#""x""#, vec![0, 2, b'x']),
+            (r#"["null","string"]"#, r#""x""#, vec![2, 2, b'x']),
+            (r#"["string","null"]"#, "null", vec![2]),
+            (r#"["int","double"]"#, "1", vec![0, 2]),
+            (
+                r#"["int","double"]"#,
+                "1.5",
+                vec![2, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f],
             ),
-            "{message}"
-        );
-        let message = error(
-            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1.5}]}"#,
-        );
-        assert!(message.contains("expected an int, found 1.5"), "{message}");
-        // A default that could only be infinite.
-        let message = error(
-            r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"S",
-                "fields":[{"name":"s","type":"S","default":{}}]}}]}"#,
-        );
-        assert!(message.contains("nests more than"), "{message}");
+            (
+                r#"["int","long"]"#,
+                "4294967296",
+                vec![2, 0x80, 0x80, 0x80, 0x80, 0x20],
+            ),
+            (r#"["bytes","string"]"#, r#""\u00ff""#, vec![0, 2, 0xff]),
+            (
+                r#"["bytes","string"]"#,
+                r#""€""#,
+                vec![2, 6, 0xe2, 0x82, 0xac],
+            ),
+            (
+                r#"[{"type":"enum","name":"E","symbols":["A"]},"string"]"#,
+                r#""A""#,
+                vec![0, 0],
+            ),
+            (
+                r#"[{"type":"enum","name":"E","symbols":["A"]},"string"]"#,
+                r#""B""#,
+                vec![2, 2, b'B'],
+            ),
+            (
+                r#"[{"type":"fixed","name":"F","size":1},"string"]"#,
+                r#""ab""#,
+                vec![2, 4, b'a', b'b'],
+            ),
+            (
+                r#"["null",{"type":"array","items":"int"}]"#,
+                "[1]",
+                vec![2, 2, 2, 0],
+            ),
+            (
+                r#"["null",{"type":"map","values":"int"}]"#,
+                "{}",
+                vec![2, 0],
+            ),
+            (
+                r#"["null",{"type":"record","name":"S","fields":[]}]"#,
+                "{}",
+                vec![2],
+            ),
+        ] {
+            let text = format!(
+                r#"{{"type":"record","name":"R","fields":[{{"name":"a","type":{ty},"default":{default}}}]}}"#
+            );
+            assert_eq!(encode_empty(&text).unwrap(), bytes, "{text}");
+        }
+    }
+
+    #[test]
+    fn invalid_defaults_fail_only_when_used() {
+        for (ty, default, expected) in [
+            (
+                r#""int""#,
+                "1.5",
+                "value: missing field \"a\" of record \"R\" (its default 1.5 is invalid: \
+                 expected an int, found 1.5)",
+            ),
+            (
+                r#"{"type":"record","name":"S","fields":[{"name":"b","type":"int"}]}"#,
+                r#"{"b":"no"}"#,
+                "value: missing field \"a\" of record \"R\" (its default {\"b\":\"no\"} at .b \
+                 is invalid: expected an int, found \"no\")",
+            ),
+            (
+                r#"["null","int"]"#,
+                r#""x""#,
+                "value: missing field \"a\" of record \"R\" (its default \"x\" is invalid: \
+                 expected null, found \"x\")",
+            ),
+            (
+                r#"[]"#,
+                "null",
+                "(its default null is invalid: a union of no branches has no values)",
+            ),
+            (
+                // A default that could only be infinite.
+                r#"{"type":"record","name":"S","fields":[{"name":"s","type":"S","default":{}}]}"#,
+                "{}",
+                "the value nests more than 256 deep)",
+            ),
+        ] {
+            let text = format!(
+                r#"{{"type":"record","name":"R","fields":[{{"name":"a","type":{ty},"default":{default}}}]}}"#
+            );
+            let message = encode_empty(&text).unwrap_err().to_string();
+            assert!(message.ends_with(expected), "{text}: {message}");
+        }
     }
 
     #[test]

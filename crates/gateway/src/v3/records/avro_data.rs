@@ -204,8 +204,9 @@ impl AvroData {
                 schema_registry::frame(schema.id, &mut out);
                 avro::encode(&schema.schema, value, &mut out).map_err(|e| {
                     bad(format!(
-                        "{}.data does not match schema {}: {e}",
-                        self.what, schema.id
+                        "{} (schema {})",
+                        e.with_root(format!("{}.data", self.what)),
+                        schema.id
                     ))
                 })?;
                 Some(Bytes::from(out))
