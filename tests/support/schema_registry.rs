@@ -7,8 +7,10 @@
 //! up), `GET /subjects/{subject}/versions/{version|latest}`,
 //! `GET /schemas/ids/{id}` and `GET /subjects`, with the registry's error
 //! bodies (`40401` subject not found, `40402` version not found, `40403`
-//! schema not found, `42201` invalid schema). Schemas are compared as JSON
-//! values, so formatting does not matter. With [`SchemaRegistry::start_with_user`]
+//! schema not found, `42201` invalid schema), for the three schema types
+//! (`schemaType` `AVRO`, the default, `JSON` and `PROTOBUF`). Avro and JSON
+//! schemas are compared as JSON values, so formatting does not matter;
+//! Protobuf schemas as text. With [`SchemaRegistry::start_with_user`]
 //! every request needs HTTP Basic credentials.
 
 use std::collections::BTreeMap;
@@ -21,20 +23,49 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+/// A registered schema: its `schemaType` (`AVRO`, `JSON`, `PROTOBUF`) and
+/// its text.
+#[derive(Debug, Clone)]
+struct Registered {
+    kind: String,
+    text: String,
+}
+
+impl Registered {
+    /// Whether `other` is the same schema: same type, and the same JSON
+    /// value (Avro, JSON Schema) or text (Protobuf).
+    fn same(&self, kind: &str, text: &str) -> bool {
+        self.kind == kind
+            && match serde_json::from_str::<Value>(&self.text) {
+                Ok(mine) => serde_json::from_str::<Value>(text).ok() == Some(mine),
+                Err(_) => self.text.trim() == text.trim(),
+            }
+    }
+
+    /// The registry's answer fields for this schema.
+    fn json(&self) -> Value {
+        let mut v = json!({"schema": self.text});
+        if self.kind != "AVRO" {
+            v["schemaType"] = json!(self.kind);
+        }
+        v
+    }
+}
+
 /// What the registry holds.
 #[derive(Debug, Default)]
 struct Store {
     /// Schemas by ID (1-based: ID `n` is `schemas[n - 1]`), as registered.
-    schemas: Vec<String>,
+    schemas: Vec<Registered>,
     /// Subject → schema IDs, version `n` is `[n - 1]`.
     subjects: BTreeMap<String, Vec<usize>>,
 }
 
 impl Store {
-    fn id_of(&self, schema: &Value) -> Option<usize> {
+    fn id_of(&self, kind: &str, text: &str) -> Option<usize> {
         self.schemas
             .iter()
-            .position(|s| serde_json::from_str::<Value>(s).ok().as_ref() == Some(schema))
+            .position(|s| s.same(kind, text))
             .map(|i| i + 1)
     }
 }
@@ -239,38 +270,44 @@ fn unescape(segment: &str) -> String {
 fn handle(store: &mut Store, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let segments: Vec<String> = path.trim_matches('/').split('/').map(unescape).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let schema_of = |body: &Value| -> Result<(String, Value), (u16, Value)> {
-        if body
+    let schema_of = |body: &Value| -> Result<(String, String), (u16, Value)> {
+        let kind = body
             .get("schemaType")
             .and_then(Value::as_str)
-            .is_some_and(|t| t != "AVRO")
-        {
-            return Err(error(422, 42201, "Only Avro schemas are kept here"));
+            .unwrap_or("AVRO")
+            .to_owned();
+        if !["AVRO", "JSON", "PROTOBUF"].contains(&kind.as_str()) {
+            return Err(error(422, 42201, &format!("Invalid schema type {kind}")));
         }
         let text = body
             .get("schema")
             .and_then(Value::as_str)
             .ok_or_else(|| error(422, 42201, "Invalid schema: no schema"))?;
-        let parsed = serde_json::from_str::<Value>(text)
-            .map_err(|e| error(422, 42201, &format!("Invalid schema: {e}")))?;
-        Ok((text.to_owned(), parsed))
+        if kind != "PROTOBUF" {
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| error(422, 42201, &format!("Invalid schema: {e}")))?;
+        }
+        Ok((kind, text.to_owned()))
     };
     let found = |store: &Store, subject: &str, version: usize| {
         let id = store.subjects[subject][version - 1];
-        json!({"subject": subject, "version": version, "id": id,
-               "schema": store.schemas[id - 1]})
+        let mut v = store.schemas[id - 1].json();
+        v["subject"] = json!(subject);
+        v["version"] = json!(version);
+        v["id"] = json!(id);
+        v
     };
     match (method, segments.as_slice()) {
         ("GET", ["subjects"]) => (200, json!(store.subjects.keys().collect::<Vec<_>>())),
         ("POST", ["subjects", subject, "versions"]) => {
-            let (text, parsed) = match schema_of(body) {
+            let (kind, text) = match schema_of(body) {
                 Ok(s) => s,
                 Err(e) => return e,
             };
-            let id = match store.id_of(&parsed) {
+            let id = match store.id_of(&kind, &text) {
                 Some(id) => id,
                 None => {
-                    store.schemas.push(text);
+                    store.schemas.push(Registered { kind, text });
                     store.schemas.len()
                 }
             };
@@ -279,21 +316,17 @@ fn handle(store: &mut Store, method: &str, path: &str, body: &Value) -> (u16, Va
                 versions.push(id);
             }
             let version = versions.iter().position(|v| *v == id).unwrap_or(0) + 1;
-            (
-                200,
-                json!({"id": id, "version": version, "subject": subject,
-                         "schema": store.schemas[id - 1]}),
-            )
+            (200, found(store, subject, version))
         }
         ("POST", ["subjects", subject]) => {
-            let (_, parsed) = match schema_of(body) {
+            let (kind, text) = match schema_of(body) {
                 Ok(s) => s,
                 Err(e) => return e,
             };
             let Some(versions) = store.subjects.get(*subject) else {
                 return error(404, 40401, &format!("Subject '{subject}' not found."));
             };
-            let id = store.id_of(&parsed);
+            let id = store.id_of(&kind, &text);
             match versions.iter().position(|v| Some(*v) == id) {
                 Some(i) => (200, found(store, subject, i + 1)),
                 None => error(404, 40403, "Schema not found"),
@@ -313,9 +346,7 @@ fn handle(store: &mut Store, method: &str, path: &str, body: &Value) -> (u16, Va
             (200, found(store, subject, n))
         }
         ("GET", ["schemas", "ids", id]) => match id.parse::<usize>() {
-            Ok(id) if id >= 1 && id <= store.schemas.len() => {
-                (200, json!({"schema": store.schemas[id - 1]}))
-            }
+            Ok(id) if id >= 1 && id <= store.schemas.len() => (200, store.schemas[id - 1].json()),
             _ => error(404, 40403, "Schema not found"),
         },
         _ => error(404, 404, "HTTP 404 Not Found"),

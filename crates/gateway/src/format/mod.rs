@@ -4,8 +4,8 @@
 //! `binary` keys and values are base64 strings; `json` ones are any JSON
 //! value, stored as compact JSON text; `avro` ones are Avro's JSON encoding
 //! of a datum, stored as the Avro binary datum in the Schema Registry wire
-//! format (see [`crate::schema_registry`]). The other schema formats
-//! (`protobuf`, `jsonschema`) are refused with a clear error.
+//! format (see [`crate::schema_registry`]); `jsonschema` and `protobuf`
+//! ones likewise, with their own datum (see [`schema`]).
 //!
 //! Decoding appends the bytes of every key and value of a request to one
 //! [`Arena`], so a request of N records costs one buffer, not N.
@@ -13,6 +13,9 @@
 pub mod avro;
 pub mod binary;
 pub mod json;
+pub mod json_schema;
+pub mod protobuf;
+pub mod schema;
 
 use std::ops::Range;
 
@@ -63,7 +66,7 @@ impl Arena {
     /// Encodes `raw` (absent or JSON `null` is a null key/value) as a datum
     /// of `schema`, in the Schema Registry wire format; 400 naming `what`
     /// when the value does not fit the schema.
-    pub fn encode_avro(
+    pub fn encode_with_schema(
         &mut self,
         schema: &RegisteredSchema,
         raw: Option<&RawValue>,
@@ -76,13 +79,9 @@ impl Arena {
             .map_err(|e| ApiError::bad_request(format!("{}: {e}", what())))?;
         let start = self.buf.len();
         schema_registry::frame(schema.id, &mut self.buf);
-        if let Err(e) = avro::encode(&schema.schema, &value, &mut self.buf) {
+        if let Err(e) = schema.schema.encode(&value, &mut self.buf, &what()) {
             self.buf.truncate(start);
-            return Err(ApiError::bad_request(format!(
-                "{} (schema {})",
-                e.with_root(what()),
-                schema.id
-            )));
+            return Err(ApiError::bad_request(format!("{e} (schema {})", schema.id)));
         }
         Ok(Some(start..self.buf.len()))
     }

@@ -1,4 +1,5 @@
-//! A Schema Registry client for the `avro` embedded format.
+//! A Schema Registry client for the schema embedded formats (`avro`,
+//! `jsonschema`, `protobuf`).
 //!
 //! Speaks the Confluent Schema Registry REST API
 //! (`/subjects/{subject}/versions`, `/schemas/ids/{id}`, ...) to the URLs of
@@ -20,7 +21,7 @@ use ::http::Method;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::format::avro;
+use crate::format::schema::{Schema, SchemaType};
 pub use http::Endpoint;
 
 /// How long one registry call may take.
@@ -49,16 +50,18 @@ pub enum RegistryError {
         /// Its message.
         message: String,
     },
-    /// The schema text is not a valid Avro schema.
+    /// The schema text is not a valid schema of its type.
     #[error("Invalid schema: {0}")]
     InvalidSchema(String),
-    /// The schema is registered with another type than Avro.
-    #[error("Schema {id} is a {schema_type} schema, not an Avro schema")]
-    NotAvro {
+    /// The schema is of another type than the request's format.
+    #[error("Schema {id} is a {found} schema, not a {expected} schema")]
+    WrongType {
         /// The schema's ID.
         id: i32,
-        /// Its `schemaType`.
-        schema_type: String,
+        /// The type the request's format needs.
+        expected: SchemaType,
+        /// The schema's type (`schemaType`).
+        found: SchemaType,
     },
 }
 
@@ -75,7 +78,7 @@ impl From<RegistryError> for crate::error::ApiError {
     fn from(e: RegistryError) -> Self {
         use crate::error::ApiError;
         match e {
-            RegistryError::InvalidSchema(_) | RegistryError::NotAvro { .. } => {
+            RegistryError::InvalidSchema(_) | RegistryError::WrongType { .. } => {
                 ApiError::invalid_schema(e.to_string())
             }
             RegistryError::Rejected { .. } | RegistryError::Unreachable(_) => {
@@ -91,7 +94,23 @@ pub struct RegisteredSchema {
     /// Its global ID.
     pub id: i32,
     /// The parsed schema.
-    pub schema: avro::Schema,
+    pub schema: Schema,
+}
+
+impl RegisteredSchema {
+    /// Checks that the schema is of type `kind` (a
+    /// [`RegistryError::WrongType`] otherwise).
+    pub fn expect_type(&self, kind: SchemaType) -> Result<(), RegistryError> {
+        if self.schema.kind() == kind {
+            Ok(())
+        } else {
+            Err(RegistryError::WrongType {
+                id: self.id,
+                expected: kind,
+                found: self.schema.kind(),
+            })
+        }
+    }
 }
 
 /// A schema as a version of a subject.
@@ -140,8 +159,8 @@ pub struct SchemaRegistry {
     authorization: Option<String>,
     timeout: Duration,
     by_id: Mutex<HashMap<i32, Arc<RegisteredSchema>>>,
-    /// (subject, schema text) → registered ID.
-    registered: Mutex<HashMap<(String, String), i32>>,
+    /// (subject, type, schema text) → registered ID.
+    registered: Mutex<HashMap<(String, SchemaType, String), i32>>,
     /// (subject, schema ID) → version.
     versions: Mutex<HashMap<(String, i32), i32>>,
 }
@@ -204,26 +223,27 @@ impl SchemaRegistry {
         })
     }
 
-    /// Registers `schema` (Avro schema text) under `subject`, or finds it
-    /// registered there already; returns it with its ID.
+    /// Registers `schema` (the text of a schema of type `kind`) under
+    /// `subject`, or finds it registered there already; returns it with
+    /// its ID.
     pub async fn register(
         &self,
         subject: &str,
+        kind: SchemaType,
         schema: &str,
     ) -> Result<Arc<RegisteredSchema>, RegistryError> {
-        let key = (subject.to_owned(), schema.to_owned());
+        let key = (subject.to_owned(), kind, schema.to_owned());
         if let Some(id) = lock(&self.registered).get(&key).copied() {
             if let Some(found) = lock(&self.by_id).get(&id) {
                 return Ok(found.clone());
             }
         }
-        let parsed =
-            avro::Schema::parse(schema).map_err(|e| RegistryError::InvalidSchema(e.to_string()))?;
+        let parsed = Schema::parse(kind, schema).map_err(RegistryError::InvalidSchema)?;
         let reply = self
             .call(
                 Method::POST,
                 &format!("/subjects/{}/versions", path_segment(subject)),
-                Some(&json!({ "schema": schema })),
+                Some(&schema_body(kind, schema)),
             )
             .await?;
         let id = int_field(&reply, "id")?;
@@ -233,7 +253,7 @@ impl SchemaRegistry {
         Ok(registered)
     }
 
-    /// The version under `subject` of the schema with ID `id`.
+    /// The version under `subject` of `schema`, whose text is `text`.
     pub async fn version_of(
         &self,
         subject: &str,
@@ -248,7 +268,7 @@ impl SchemaRegistry {
             .call(
                 Method::POST,
                 &format!("/subjects/{}", path_segment(subject)),
-                Some(&json!({ "schema": text })),
+                Some(&schema_body(schema.schema.kind(), text)),
             )
             .await?;
         let version = int_field(&reply, "version")?;
@@ -357,20 +377,28 @@ pub fn unframe(data: &[u8]) -> Result<(i32, &[u8]), String> {
     }
 }
 
-fn parse_reply_schema(id: i32, reply: &Value) -> Result<avro::Schema, RegistryError> {
-    if let Some(kind) = reply.get("schemaType").and_then(Value::as_str) {
-        if kind != "AVRO" {
-            return Err(RegistryError::NotAvro {
-                id,
-                schema_type: kind.to_owned(),
-            });
-        }
+/// The body that registers or looks up `text` (`schemaType` is left out
+/// for Avro, the registry's default).
+fn schema_body(kind: SchemaType, text: &str) -> Value {
+    match kind {
+        SchemaType::Avro => json!({ "schema": text }),
+        other => json!({ "schema": text, "schemaType": other.registry_name() }),
     }
+}
+
+fn parse_reply_schema(id: i32, reply: &Value) -> Result<Schema, RegistryError> {
+    let named = reply.get("schemaType").and_then(Value::as_str);
+    let kind = SchemaType::from_registry_name(named).ok_or_else(|| {
+        RegistryError::InvalidSchema(format!(
+            "schema {id} is of type {}, which is not supported",
+            named.unwrap_or_default()
+        ))
+    })?;
     let text = reply
         .get("schema")
         .and_then(Value::as_str)
         .ok_or_else(|| malformed("schema"))?;
-    avro::Schema::parse(text).map_err(|e| RegistryError::InvalidSchema(e.to_string()))
+    Schema::parse(kind, text).map_err(RegistryError::InvalidSchema)
 }
 
 fn int_field(reply: &Value, field: &str) -> Result<i32, RegistryError> {

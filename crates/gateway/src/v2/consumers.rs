@@ -20,7 +20,8 @@ use crate::app::Gateway;
 use crate::config::ClientRole;
 use crate::consumers::ConsumerInstance;
 use crate::error::{ApiError, ApiResult};
-use crate::format::{self, avro};
+use crate::format;
+use crate::format::schema::SchemaType;
 use crate::negotiate::{self, EmbeddedFormat};
 use crate::request::Request;
 use crate::response::{self, Response};
@@ -79,14 +80,9 @@ pub async fn create(
         Some(f) => EmbeddedFormat::from_name(&f)
             .ok_or_else(|| invalid_config(format!("Invalid format type: {f}")))?,
     };
-    if format == EmbeddedFormat::Avro && gateway.schema_registry().is_err() {
-        return Err(invalid_config(
-            "The avro format needs a Schema Registry: set schema.registry.url",
-        ));
-    }
-    if format.needs_schema_registry() && format != EmbeddedFormat::Avro {
+    if SchemaType::of_format(format).is_some() && gateway.schema_registry().is_err() {
         return Err(invalid_config(format!(
-            "The {format} format is not supported by this gateway; use binary, json or avro."
+            "The {format} format needs a Schema Registry: set schema.registry.url"
         )));
     }
     let mut client_config = gateway.client_config(ClientRole::Consumer)?;
@@ -456,9 +452,9 @@ pub async fn records(
     }
     let max_bytes = usize::try_from(max_bytes).unwrap_or(usize::MAX).max(1);
     let format = instance.format;
-    let registry = match format {
-        EmbeddedFormat::Avro => Some(gateway.schema_registry()?),
-        _ => None,
+    let registry = match SchemaType::of_format(format) {
+        Some(kind) => Some((gateway.schema_registry()?, kind)),
+        None => None,
     };
     let body = instance
         .with(async move |consumer: &mut Consumer| {
@@ -467,7 +463,7 @@ pub async fn records(
                 .await
                 .map_err(consumer_error)?;
             let decoded = match &registry {
-                Some(registry) => avro_schemas(registry, &records).await,
+                Some((registry, kind)) => fetch_schemas(registry, *kind, &records).await,
                 None => Ok(Schemas::new()),
             }
             .and_then(|schemas| {
@@ -509,29 +505,31 @@ fn rewind(consumer: &mut Consumer, records: &[ConsumedRecord]) {
     }
 }
 
-/// The Avro schemas of a poll's keys and values, by ID.
+/// The schemas of a poll's keys and values, by ID.
 type Schemas = HashMap<i32, Arc<RegisteredSchema>>;
 
 /// Fetches (or finds cached) the schema of every key and value of
-/// `records`; a key or value not in the Schema Registry wire format is an
-/// error naming its record.
-async fn avro_schemas(registry: &SchemaRegistry, records: &[ConsumedRecord]) -> ApiResult<Schemas> {
+/// `records`; a key or value not in the Schema Registry wire format, or
+/// whose schema is not of type `kind`, is an error naming its record.
+async fn fetch_schemas(
+    registry: &SchemaRegistry,
+    kind: SchemaType,
+    records: &[ConsumedRecord],
+) -> ApiResult<Schemas> {
     let mut schemas = Schemas::new();
     for r in records {
         for data in [r.key.as_deref(), r.value.as_deref()].into_iter().flatten() {
-            let (id, _) = schema_registry::unframe(data).map_err(|e| {
-                at_record(
-                    ApiError::kafka(format!("Cannot deserialize Avro data: {e}")),
-                    r,
-                )
-            })?;
+            let (id, _) = schema_registry::unframe(data)
+                .map_err(|e| at_record(ApiError::kafka(format!("Cannot deserialize: {e}")), r))?;
             if let std::collections::hash_map::Entry::Vacant(slot) = schemas.entry(id) {
-                slot.insert(
-                    registry
-                        .by_id(id)
-                        .await
-                        .map_err(|e| at_record(e.into(), r))?,
-                );
+                let schema = registry
+                    .by_id(id)
+                    .await
+                    .map_err(|e| at_record(e.into(), r))?;
+                schema.expect_type(kind).map_err(|e| {
+                    at_record(ApiError::kafka(format!("Cannot deserialize: {e}")), r)
+                })?;
+                slot.insert(schema);
             }
         }
     }
@@ -541,9 +539,9 @@ async fn avro_schemas(registry: &SchemaRegistry, records: &[ConsumedRecord]) -> 
 /// A consumed record: `topic`, `key`, `value`, `partition`, `offset`, and
 /// also `timestamp` and `headers` (`[{"name", "value": base64}]`).
 fn record_json(format: EmbeddedFormat, schemas: &Schemas, r: &ConsumedRecord) -> ApiResult<Value> {
-    let data = |data: Option<&[u8]>| match format {
-        EmbeddedFormat::Avro => avro_json(schemas, data),
-        _ => format::encode(format, data),
+    let data = |data: Option<&[u8]>, root: &str| match SchemaType::of_format(format) {
+        Some(_) => schema_json(schemas, data, root),
+        None => format::encode(format, data),
     };
     let headers: Vec<Value> = r
         .headers
@@ -557,8 +555,8 @@ fn record_json(format: EmbeddedFormat, schemas: &Schemas, r: &ConsumedRecord) ->
         .collect();
     Ok(json!({
         "topic": &*r.topic,
-        "key": data(r.key.as_deref()).map_err(|e| at_record(e, r))?,
-        "value": data(r.value.as_deref()).map_err(|e| at_record(e, r))?,
+        "key": data(r.key.as_deref(), "key").map_err(|e| at_record(e, r))?,
+        "value": data(r.value.as_deref(), "value").map_err(|e| at_record(e, r))?,
         "partition": r.partition,
         "offset": r.offset,
         "timestamp": r.timestamp,
@@ -566,22 +564,21 @@ fn record_json(format: EmbeddedFormat, schemas: &Schemas, r: &ConsumedRecord) ->
     }))
 }
 
-/// An Avro key or value as JSON (Avro's JSON encoding); `schemas` holds
-/// its schema (see [`avro_schemas`]).
-fn avro_json(schemas: &Schemas, data: Option<&[u8]>) -> ApiResult<Value> {
+/// A schema-format key or value as JSON; `schemas` holds its schema (see
+/// [`fetch_schemas`]).
+fn schema_json(schemas: &Schemas, data: Option<&[u8]>, root: &str) -> ApiResult<Value> {
     let Some(data) = data else {
         return Ok(Value::Null);
     };
     let (id, datum) = schema_registry::unframe(data)
-        .map_err(|e| ApiError::kafka(format!("Cannot deserialize Avro data: {e}")))?;
+        .map_err(|e| ApiError::kafka(format!("Cannot deserialize {root}: {e}")))?;
     let schema = schemas
         .get(&id)
         .ok_or_else(|| ApiError::kafka(format!("Schema {id} was not fetched")))?;
-    avro::decode(&schema.schema, datum).map_err(|e| {
-        ApiError::kafka(format!(
-            "Cannot deserialize Avro data with schema {id}: {e}"
-        ))
-    })
+    schema
+        .schema
+        .decode(datum, root)
+        .map_err(|e| ApiError::kafka(format!("Cannot deserialize with schema {id}: {e}")))
 }
 
 /// Names the record an encoding error is about.

@@ -20,6 +20,7 @@ use wire::Header;
 
 use crate::app::Gateway;
 use crate::error::{ApiError, ApiResult};
+use crate::format::schema::SchemaType;
 use crate::format::{Arena, Slot};
 use crate::negotiate::{self, EmbeddedFormat};
 use crate::request::{parse_json, Request};
@@ -107,17 +108,17 @@ pub async fn produce(
     content_type: &str,
 ) -> ApiResult<Response> {
     let format = negotiate::v2_request_type(request.content_type())?.embedded_format();
-    if format.needs_schema_registry() && format != EmbeddedFormat::Avro {
-        return Err(crate::format::schema_format_unsupported(format));
-    }
     let body = request.body().await?;
     let parsed: ProduceBody<'_> = parse_json(&body)?;
     // Plain formats are checked before the topic, schema formats after it
     // (so that no schema is registered for a topic that does not exist).
-    let mut decoded = None;
-    if !format.needs_schema_registry() {
-        decoded = Some(decode(&parsed, &Codecs::plain(format))?);
-    }
+    let decoded = match SchemaType::of_format(format) {
+        None => Decoding::Done(
+            Codecs::plain(format),
+            decode(&parsed, &Codecs::plain(format))?,
+        ),
+        Some(kind) => Decoding::AfterSchemas(kind),
+    };
 
     // Unknown topics and partitions fail the whole request.
     let producer = gateway.producer().await?;
@@ -128,9 +129,9 @@ pub async fn produce(
         }
     }
     let (codecs, (arena, records)) = match decoded {
-        Some(decoded) => (Codecs::plain(format), decoded),
-        None => {
-            let codecs = Codecs::avro(gateway, topic, &parsed).await?;
+        Decoding::Done(codecs, decoded) => (codecs, decoded),
+        Decoding::AfterSchemas(kind) => {
+            let codecs = Codecs::schema(gateway, topic, kind, &parsed).await?;
             let decoded = decode(&parsed, &codecs)?;
             (codecs, decoded)
         }
@@ -158,7 +159,7 @@ pub async fn produce(
 
     let mut out = String::with_capacity(64 + pending.len() * 72);
     let schema_id = |codec: &Codec| match codec {
-        Codec::Avro(schema) => schema.id.to_string(),
+        Codec::Schema(schema) => schema.id.to_string(),
         _ => "null".to_owned(),
     };
     let _ = write!(
@@ -206,13 +207,21 @@ fn retriable_and_message(e: &wire::Error) -> (bool, String) {
     (e.is_retriable(), e.to_string())
 }
 
+/// A request's records, decoded before the topic is checked (plain
+/// formats) or after it, once their schemas are resolved.
+enum Decoding {
+    Done(Codecs, (Arena, Vec<Decoded>)),
+    AfterSchemas(SchemaType),
+}
+
 /// How the keys or the values of a request become bytes.
 #[derive(Debug)]
 enum Codec {
     /// `binary` or `json`.
     Plain(EmbeddedFormat),
-    /// Avro with this schema, in the Schema Registry wire format.
-    Avro(Arc<RegisteredSchema>),
+    /// A schema format with this schema, in the Schema Registry wire
+    /// format.
+    Schema(Arc<RegisteredSchema>),
     /// A schema format without a schema in the request: only nulls; else
     /// this error (42201 or 42202).
     NoSchema(fn() -> ApiError),
@@ -233,10 +242,15 @@ impl Codecs {
         }
     }
 
-    /// Resolves `key_schema[_id]` and `value_schema[_id]` with the Schema
-    /// Registry: an ID is looked up, a schema is registered under
-    /// `<topic>-key` or `<topic>-value`.
-    async fn avro(gateway: &Gateway, topic: &str, body: &ProduceBody<'_>) -> ApiResult<Codecs> {
+    /// Resolves `key_schema[_id]` and `value_schema[_id]` (schemas of type
+    /// `kind`) with the Schema Registry: an ID is looked up, a schema is
+    /// registered under `<topic>-key` or `<topic>-value`.
+    async fn schema(
+        gateway: &Gateway,
+        topic: &str,
+        kind: SchemaType,
+        body: &ProduceBody<'_>,
+    ) -> ApiResult<Codecs> {
         let registry = gateway.schema_registry()?;
         let resolve = async |schema: Option<&RawValue>, id: Option<&RawValue>, side: &str| {
             let (schema_field, id_field) = (format!("{side}_schema"), format!("{side}_schema_id"));
@@ -244,7 +258,9 @@ impl Codecs {
                 let id: i32 = serde_json::from_str(id.get()).map_err(|_| {
                     ApiError::invalid_schema(format!("{id_field} must be a schema ID (an integer)"))
                 })?;
-                return Ok(Codec::Avro(registry.by_id(id).await?));
+                let schema = registry.by_id(id).await?;
+                schema.expect_type(kind)?;
+                return Ok(Codec::Schema(schema));
             }
             let Some(schema) = schema else {
                 return Ok(Codec::NoSchema(if side == "key" {
@@ -259,7 +275,9 @@ impl Codecs {
                 ))
             })?;
             let subject = format!("{topic}-{side}");
-            Ok::<_, ApiError>(Codec::Avro(registry.register(&subject, &text).await?))
+            Ok::<_, ApiError>(Codec::Schema(
+                registry.register(&subject, kind, &text).await?,
+            ))
         };
         Ok(Codecs {
             key: resolve(body.key_schema, body.key_schema_id, "key").await?,
@@ -338,7 +356,7 @@ fn encode_side(
 ) -> ApiResult<Slot> {
     match codec {
         Codec::Plain(format) => arena.decode(*format, raw, what),
-        Codec::Avro(schema) => arena.encode_avro(schema, raw, what),
+        Codec::Schema(schema) => arena.encode_with_schema(schema, raw, what),
         Codec::NoSchema(missing) => match crate::format::non_null(raw) {
             Some(_) => Err(missing()),
             None => Ok(None),

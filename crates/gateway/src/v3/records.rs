@@ -30,6 +30,7 @@ use wire::Header;
 
 use crate::error::{ApiError, ApiResult};
 use crate::format::binary;
+use crate::format::schema::SchemaType;
 use crate::negotiate::{self, JSON};
 use crate::request::{Request, RequestBody};
 use crate::response::{self, Response};
@@ -38,8 +39,8 @@ use crate::timestamp;
 use crate::v3::topics::v3_topic_not_found;
 use crate::v3::Context;
 
-mod avro_data;
-use avro_data::{AvroData, SchemaInfo};
+mod schema_data;
+use schema_data::{SchemaData, SchemaInfo};
 
 /// Records read from a stream whose reports have not been written yet;
 /// past this the gateway stops reading the request.
@@ -94,7 +95,8 @@ enum DataType {
     Binary,
     Json,
     String,
-    Avro,
+    /// A schema format (`AVRO`, `JSONSCHEMA`, `PROTOBUF`).
+    Schema(SchemaType),
 }
 
 impl DataType {
@@ -103,7 +105,7 @@ impl DataType {
             DataType::Binary => "BINARY",
             DataType::Json => "JSON",
             DataType::String => "STRING",
-            DataType::Avro => "AVRO",
+            DataType::Schema(kind) => kind.v3_name(),
         }
     }
 }
@@ -113,8 +115,8 @@ impl DataType {
 struct Data {
     kind: DataType,
     bytes: Option<Bytes>,
-    /// An Avro key or value, encoded once its schema is resolved.
-    avro: Option<AvroData>,
+    /// A schema-format key or value, encoded once its schema is resolved.
+    schema: Option<SchemaData>,
 }
 
 /// What a report says about a key or value: its type and size, and its
@@ -129,7 +131,7 @@ struct DataInfo {
 impl Data {
     /// Splits into the report's view, the bytes to send and the Avro data
     /// still to encode.
-    fn split(self) -> (DataInfo, (Option<Bytes>, Option<AvroData>)) {
+    fn split(self) -> (DataInfo, (Option<Bytes>, Option<SchemaData>)) {
         let size = self.bytes.as_ref().map_or(0, Bytes::len);
         (
             DataInfo {
@@ -137,7 +139,7 @@ impl Data {
                 size,
                 schema: None,
             },
-            (self.bytes, self.avro),
+            (self.bytes, self.schema),
         )
     }
 }
@@ -148,8 +150,9 @@ struct Prepared {
     record: ProducerRecord,
     key: Option<DataInfo>,
     value: Option<DataInfo>,
-    /// Avro key and value still to encode (see [`resolve_avro`]).
-    avro: [Option<AvroData>; 2],
+    /// Schema-format key and value still to encode (see
+    /// [`resolve_schemas`]).
+    schemas: [Option<SchemaData>; 2],
 }
 
 /// A record handed to the producer (or refused), waiting for its report.
@@ -343,7 +346,7 @@ async fn send(producer: &Producer, target: &Target, prepared: ApiResult<Prepared
         Ok(p) => p,
         Err(e) => return Pending::Failed(e),
     };
-    if let Err(e) = resolve_avro(&mut prepared, target).await {
+    if let Err(e) = resolve_schemas(&mut prepared, target).await {
         return Pending::Failed(e);
     }
     match producer.send(prepared.record).await {
@@ -356,18 +359,18 @@ async fn send(producer: &Producer, target: &Target, prepared: ApiResult<Prepared
     }
 }
 
-/// Resolves the schemas of an Avro key and value and encodes them.
-async fn resolve_avro(prepared: &mut Prepared, target: &Target) -> ApiResult<()> {
-    let [key, value] = std::mem::take(&mut prepared.avro);
-    for (avro, info, bytes) in [
+/// Resolves the schemas of a schema-format key and value and encodes them.
+async fn resolve_schemas(prepared: &mut Prepared, target: &Target) -> ApiResult<()> {
+    let [key, value] = std::mem::take(&mut prepared.schemas);
+    for (data, info, bytes) in [
         (key, &mut prepared.key, &mut prepared.record.key),
         (value, &mut prepared.value, &mut prepared.record.value),
     ] {
-        let Some(avro) = avro else { continue };
+        let Some(data) = data else { continue };
         let registry = target.registry.as_deref().ok_or_else(no_registry)?;
-        let (encoded, schema) = avro.resolve(registry, &target.topic).await?;
+        let (encoded, schema) = data.resolve(registry, &target.topic).await?;
         *info = Some(DataInfo {
-            kind: DataType::Avro,
+            kind: DataType::Schema(schema.kind),
             size: encoded.as_ref().map_or(0, Bytes::len),
             schema: Some(schema),
         });
@@ -526,9 +529,9 @@ fn prepare_record(
         Some(raw) => Some(parse_timestamp(raw)?),
     };
     let (key, key_parts) = key.map(Data::split).unzip();
-    let (key_bytes, key_avro) = key_parts.unzip();
+    let (key_bytes, key_schema) = key_parts.unzip();
     let (value, value_parts) = value.map(Data::split).unzip();
-    let (value_bytes, value_avro) = value_parts.unzip();
+    let (value_bytes, value_schema) = value_parts.unzip();
     Ok(Prepared {
         record: ProducerRecord {
             topic: target.topic.clone(),
@@ -540,7 +543,7 @@ fn prepare_record(
         },
         key,
         value,
-        avro: [key_avro.flatten(), value_avro.flatten()],
+        schemas: [key_schema.flatten(), value_schema.flatten()],
     })
 }
 
@@ -575,17 +578,18 @@ fn decode_data(
             .as_deref()
             .is_some_and(|k| k.eq_ignore_ascii_case(name))
     };
-    if data.kind.is_none() || named("AVRO") {
+    let schema_type = data.kind.as_deref().and_then(SchemaType::from_v3_name);
+    if data.kind.is_none() || schema_type.is_some() {
         if target.registry.is_none() {
             return Err(ApiError::bad_request(format!(
-                "Bad Request: the {what} has no type (BINARY, JSON or STRING) or is AVRO, \
-                 which needs a Schema Registry, and schema.registry.url is not set."
+                "Bad Request: the {what} has no type (BINARY, JSON or STRING) or is of a schema \
+                 type, which needs a Schema Registry, and schema.registry.url is not set."
             )));
         }
         return Ok(Data {
-            kind: DataType::Avro,
+            kind: DataType::Schema(schema_type.unwrap_or(SchemaType::Avro)),
             bytes: None,
-            avro: Some(AvroData::parse(&data, what)?),
+            schema: Some(SchemaData::parse(&data, schema_type, what)?),
         });
     }
     let kind = match data.kind.as_deref().unwrap_or_default() {
@@ -598,15 +602,10 @@ fn decode_data(
         _ if named("BINARY") => DataType::Binary,
         _ if named("JSON") => DataType::Json,
         _ if named("STRING") => DataType::String,
-        other if named("PROTOBUF") || named("JSONSCHEMA") => {
-            return Err(ApiError::bad_request(format!(
-                "Bad Request: {what} type {other} is not supported by this gateway; \
-                 use BINARY, JSON, STRING or AVRO."
-            )))
-        }
         other => {
             return Err(ApiError::bad_request(format!(
-                "Bad Request: {what} type {other} is not one of BINARY, JSON, STRING, AVRO."
+                "Bad Request: {what} type {other} is not one of BINARY, JSON, STRING, AVRO, \
+                 JSONSCHEMA, PROTOBUF."
             )))
         }
     };
@@ -617,8 +616,8 @@ fn decode_data(
     };
     let bytes = match (kind, raw) {
         (_, None) => None,
-        // Avro data was returned above, unencoded.
-        (DataType::Avro, Some(_)) => None,
+        // Schema-format data was returned above, unencoded.
+        (DataType::Schema(_), Some(_)) => None,
         (DataType::Binary, Some(raw)) => {
             Some(binary::decode_to_bytes(raw, arena).ok_or_else(|| {
                 ApiError::bad_request(format!(
@@ -642,7 +641,7 @@ fn decode_data(
     Ok(Data {
         kind,
         bytes,
-        avro: None,
+        schema: None,
     })
 }
 

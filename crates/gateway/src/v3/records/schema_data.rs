@@ -1,14 +1,16 @@
-//! Avro keys and values of v3 produce, resolved with the Schema Registry.
+//! Schema-format keys and values of v3 produce (`AVRO`, `JSONSCHEMA`,
+//! `PROTOBUF`), resolved with the Schema Registry.
 //!
-//! A key or value is Avro when its `type` is `AVRO`, or when it has no
-//! `type` and a Schema Registry is configured (then the schema comes from
-//! its fields, or is the subject's latest). The schema is one of:
+//! A key or value is in a schema format when its `type` names one, or when
+//! it has no `type` and a Schema Registry is configured: then the format is
+//! the type of the schema found (a `schema` given without `type` is Avro,
+//! as in Confluent's REST Proxy). The schema is one of:
 //! `schema_id`; `schema_version` of the subject; `schema` (registered under
 //! the subject); or the subject's latest version. The subject is `subject`,
 //! or follows `subject_name_strategy`: `TOPIC_NAME` (`<topic>-key`,
 //! `<topic>-value`, the default), `RECORD_NAME` (the record's full name) or
 //! `TOPIC_RECORD_NAME` (`<topic>-<full name>`). Parsing is synchronous (it
-//! runs while the record's JSON is borrowed); [`AvroData::resolve`] then
+//! runs while the record's JSON is borrowed); [`SchemaData::resolve`] then
 //! talks to the registry and encodes.
 
 use bytes::Bytes;
@@ -16,8 +18,8 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
-use crate::format::avro;
-use crate::schema_registry::{self, RegistryError, SchemaRegistry};
+use crate::format::schema::SchemaType;
+use crate::schema_registry::{self, RegisteredSchema, RegistryError, SchemaRegistry};
 
 use super::DataIn;
 
@@ -38,10 +40,12 @@ enum SchemaRef {
     Latest,
 }
 
-/// An Avro key or value whose schema is not resolved yet.
+/// A schema-format key or value whose schema is not resolved yet.
 #[derive(Debug)]
-pub(super) struct AvroData {
+pub(super) struct SchemaData {
     what: &'static str,
+    /// The `type` given, if any.
+    kind: Option<SchemaType>,
     subject: Option<String>,
     strategy: Strategy,
     schema: SchemaRef,
@@ -51,6 +55,7 @@ pub(super) struct AvroData {
 /// What a report says about the schema of a key or value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct SchemaInfo {
+    pub kind: SchemaType,
     pub subject: Option<String>,
     pub schema_id: i32,
     pub schema_version: Option<i32>,
@@ -75,9 +80,14 @@ fn parse_field<T: serde::de::DeserializeOwned>(
     }
 }
 
-impl AvroData {
-    /// Reads the schema fields and the data of `data`.
-    pub(super) fn parse(data: &DataIn<'_>, what: &'static str) -> ApiResult<AvroData> {
+impl SchemaData {
+    /// Reads the schema fields and the data of `data`, whose `type` is
+    /// `kind` (`None`: not given).
+    pub(super) fn parse(
+        data: &DataIn<'_>,
+        kind: Option<SchemaType>,
+        what: &'static str,
+    ) -> ApiResult<SchemaData> {
         let subject = parse_field::<String>(data.subject, what, "subject", "a string")?;
         let strategy = match parse_field::<String>(
             data.subject_name_strategy,
@@ -120,8 +130,9 @@ impl AvroData {
                 serde_json::from_str(raw.get()).map_err(|e| bad(format!("{what}.data: {e}")))?,
             ),
         };
-        Ok(AvroData {
+        Ok(SchemaData {
             what,
+            kind,
             subject,
             strategy,
             schema,
@@ -158,63 +169,71 @@ impl AvroData {
         registry: &SchemaRegistry,
         topic: &str,
     ) -> ApiResult<(Option<Bytes>, SchemaInfo)> {
-        let (schema, subject, version) = match &self.schema {
-            SchemaRef::Id(id) => {
-                let schema = registry.by_id(*id).await.map_err(|e| lookup(&e))?;
-                (schema, self.subject.clone(), None)
-            }
-            SchemaRef::Version(v) => {
-                let subject = self.subject(topic, None)?;
-                let found = registry
-                    .by_version(&subject, Some(*v))
-                    .await
-                    .map_err(|e| lookup(&e))?;
-                (found.schema, Some(subject), Some(found.version))
-            }
-            SchemaRef::Latest => {
-                let subject = self.subject(topic, None)?;
-                let found = registry.by_version(&subject, None).await.map_err(|e| {
-                    if e.is_not_found() {
-                        ApiError::kafka(format!(
-                            "Error when fetching latest schema version. subject = {subject}"
-                        ))
-                    } else {
-                        lookup(&e)
-                    }
-                })?;
-                (found.schema, Some(subject), Some(found.version))
-            }
-            SchemaRef::Text(text) => {
-                let subject = self.subject(topic, record_full_name(text).as_deref())?;
-                let schema = registry
-                    .register(&subject, text)
-                    .await
-                    .map_err(|e| lookup(&e))?;
-                let version = registry
-                    .version_of(&subject, &schema, text)
-                    .await
-                    .map_err(|e| lookup(&e))?;
-                (schema, Some(subject), Some(version))
-            }
-        };
+        let (schema, subject, version): (std::sync::Arc<RegisteredSchema>, _, _) =
+            match &self.schema {
+                SchemaRef::Id(id) => {
+                    let schema = registry.by_id(*id).await.map_err(|e| lookup(&e))?;
+                    (schema, self.subject.clone(), None)
+                }
+                SchemaRef::Version(v) => {
+                    let subject = self.subject(topic, None)?;
+                    let found = registry
+                        .by_version(&subject, Some(*v))
+                        .await
+                        .map_err(|e| lookup(&e))?;
+                    (found.schema, Some(subject), Some(found.version))
+                }
+                SchemaRef::Latest => {
+                    let subject = self.subject(topic, None)?;
+                    let found = registry.by_version(&subject, None).await.map_err(|e| {
+                        if e.is_not_found() {
+                            ApiError::kafka(format!(
+                                "Error when fetching latest schema version. subject = {subject}"
+                            ))
+                        } else {
+                            lookup(&e)
+                        }
+                    })?;
+                    (found.schema, Some(subject), Some(found.version))
+                }
+                SchemaRef::Text(text) => {
+                    let kind = self.kind.unwrap_or(SchemaType::Avro);
+                    let record = match kind {
+                        SchemaType::Avro => record_full_name(text),
+                        _ => None,
+                    };
+                    let subject = self.subject(topic, record.as_deref())?;
+                    let schema = registry
+                        .register(&subject, kind, text)
+                        .await
+                        .map_err(|e| lookup(&e))?;
+                    let version = registry
+                        .version_of(&subject, &schema, text)
+                        .await
+                        .map_err(|e| lookup(&e))?;
+                    (schema, Some(subject), Some(version))
+                }
+            };
+        if let Some(kind) = self.kind {
+            schema.expect_type(kind).map_err(|e| bad(e.to_string()))?;
+        }
         let bytes = match &self.data {
             None => None,
             Some(value) => {
                 let mut out = Vec::new();
                 schema_registry::frame(schema.id, &mut out);
-                avro::encode(&schema.schema, value, &mut out).map_err(|e| {
-                    bad(format!(
-                        "{} (schema {})",
-                        e.with_root(format!("{}.data", self.what)),
-                        schema.id
-                    ))
-                })?;
+                let root = format!("{}.data", self.what);
+                schema
+                    .schema
+                    .encode(value, &mut out, &root)
+                    .map_err(|e| bad(format!("{e} (schema {})", schema.id)))?;
                 Some(Bytes::from(out))
             }
         };
         Ok((
             bytes,
             SchemaInfo {
+                kind: schema.schema.kind(),
                 subject,
                 schema_id: schema.id,
                 schema_version: version,
@@ -227,7 +246,7 @@ impl AvroData {
 /// when the schema or subject does not exist, 40801 otherwise.
 fn lookup(e: &RegistryError) -> ApiError {
     match e {
-        RegistryError::InvalidSchema(_) | RegistryError::NotAvro { .. } => bad(e.to_string()),
+        RegistryError::InvalidSchema(_) | RegistryError::WrongType { .. } => bad(e.to_string()),
         RegistryError::Rejected { status: 404, .. } => {
             ApiError::not_found(format!("Not Found: {e}"))
         }
@@ -274,7 +293,7 @@ mod tests {
     fn fields_are_checked() {
         let parse = |json: &str| {
             let data: DataIn<'_> = serde_json::from_str(json).unwrap();
-            AvroData::parse(&data, "value").map(|d| (d.schema, d.strategy))
+            SchemaData::parse(&data, None, "value").map(|d| (d.schema, d.strategy))
         };
         assert!(matches!(
             parse(r#"{"schema_id": 3, "data": 1}"#).unwrap().0,

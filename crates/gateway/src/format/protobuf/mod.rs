@@ -1,0 +1,1 @@
+//! Protobuf (placeholder while being written).
