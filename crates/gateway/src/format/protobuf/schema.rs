@@ -1,0 +1,212 @@
+//! Compiling the text of a `.proto` file into descriptors with `protox`.
+
+use std::fmt;
+
+use prost_reflect::{FileDescriptor, MessageDescriptor};
+use protox::file::{File, FileResolver, GoogleFileResolver};
+
+/// The name the schema's own file gets in the descriptor pool and in
+/// error messages.
+const SCHEMA_FILE: &str = "schema.proto";
+
+/// A parsed .proto schema (one file, as a Schema Registry stores it).
+///
+/// Cloning is cheap (the descriptors are shared).
+#[derive(Clone)]
+pub struct Schema {
+    file: FileDescriptor,
+    message: MessageDescriptor,
+}
+
+impl Schema {
+    /// Parses the text of a .proto file (proto3 or proto2). Imports of
+    /// Google's well-known types (`google/protobuf/timestamp.proto`,
+    /// `duration`, `wrappers`, `struct`, `any`, `empty`, `field_mask`, and
+    /// the other files under `google/protobuf/` such as `descriptor.proto`)
+    /// work; any other import is an error saying that schema references
+    /// are not supported. A file that defines no message is an error too.
+    ///
+    /// Errors locate the problem as `schema.proto:LINE:COLUMN: ...`.
+    pub fn parse(text: &str) -> Result<Schema, String> {
+        let resolver = Resolver {
+            source: text.to_owned(),
+            google: GoogleFileResolver::new(),
+        };
+        let mut compiler = protox::Compiler::with_file_resolver(resolver);
+        compiler
+            .open_file(SCHEMA_FILE)
+            .map_err(|e| format!("invalid Protobuf schema: {e:?}"))?;
+        let pool = compiler.descriptor_pool();
+        let file = pool
+            .get_file_by_name(SCHEMA_FILE)
+            .ok_or_else(|| "invalid Protobuf schema: the file did not compile".to_owned())?;
+        let message = file.messages().next().ok_or_else(|| {
+            "invalid Protobuf schema: the schema defines no message type".to_owned()
+        })?;
+        Ok(Schema { file, message })
+    }
+
+    /// Full name of the message [`encode`](super::encode) writes: the first
+    /// message defined in the file (e.g. `com.example.User`).
+    pub fn message_name(&self) -> &str {
+        self.message.full_name()
+    }
+
+    /// The compiled file.
+    pub(crate) fn file(&self) -> &FileDescriptor {
+        &self.file
+    }
+
+    /// The first message of the file.
+    pub(crate) fn message(&self) -> &MessageDescriptor {
+        &self.message
+    }
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schema")
+            .field("message", &self.message.full_name())
+            .field("messages", &self.file.messages().len())
+            .finish()
+    }
+}
+
+/// Serves the schema's own text and the Google files; refuses anything else.
+struct Resolver {
+    source: String,
+    google: GoogleFileResolver,
+}
+
+impl FileResolver for Resolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if name == SCHEMA_FILE {
+            return File::from_source(name, &self.source);
+        }
+        if name.starts_with("google/protobuf/") && name != "google/protobuf/compiler/plugin.proto" {
+            if let Ok(file) = self.google.open_file(name) {
+                return Ok(file);
+            }
+        }
+        Err(protox::Error::new(UnsupportedImport(name.to_owned())))
+    }
+}
+
+/// An import of a file other than Google's well-known types.
+struct UnsupportedImport(String);
+
+impl fmt::Display for UnsupportedImport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot import \"{}\": schema references are not supported; a schema may only \
+             import Google's well-known types (google/protobuf/*.proto)",
+            self.0
+        )
+    }
+}
+
+impl fmt::Debug for UnsupportedImport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for UnsupportedImport {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_message_is_the_encoded_one() {
+        let schema = Schema::parse(
+            "syntax = \"proto3\";\npackage a.b;\nmessage First { message Inner {} }\nmessage Second {}\n",
+        )
+        .unwrap();
+        assert_eq!(schema.message_name(), "a.b.First");
+        let schema = Schema::parse("syntax = \"proto3\"; enum E { Z = 0; } message M {}").unwrap();
+        assert_eq!(schema.message_name(), "M");
+        assert!(format!("{schema:?}").contains("\"M\""));
+    }
+
+    #[test]
+    fn proto2_without_syntax_line() {
+        let schema = Schema::parse("message Old { required int32 a = 1; }").unwrap();
+        assert_eq!(schema.message_name(), "Old");
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let err =
+            Schema::parse("syntax = \"proto3\";\nmessage M {\n  int32 a = ;\n}\n").unwrap_err();
+        assert!(
+            err.starts_with("invalid Protobuf schema: schema.proto:3:"),
+            "{err}"
+        );
+        let err =
+            Schema::parse("syntax = \"proto3\";\nmessage M { Unknown a = 1; }\n").unwrap_err();
+        assert!(err.contains("schema.proto:2:"), "{err}");
+        assert!(err.contains("Unknown"), "{err}");
+        let err = Schema::parse("syntax = \"proto3\";\nmessage M { int32 a = 1; int32 b = 1; }")
+            .unwrap_err();
+        assert!(err.contains("schema.proto:2:"), "{err}");
+    }
+
+    #[test]
+    fn other_imports_are_refused() {
+        let err = Schema::parse(
+            "syntax = \"proto3\";\nimport \"other/user.proto\";\nmessage M { int32 a = 1; }\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("schema references are not supported"), "{err}");
+        assert!(err.contains("other/user.proto"), "{err}");
+        let err = Schema::parse(
+            "syntax = \"proto3\";\nimport \"google/protobuf/nope.proto\";\nmessage M {}\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("schema references are not supported"), "{err}");
+        let err = Schema::parse("syntax = \"proto3\";\nimport \"schema.proto\";\nmessage M {}\n")
+            .unwrap_err();
+        assert!(err.starts_with("invalid Protobuf schema"), "{err}");
+    }
+
+    #[test]
+    fn well_known_imports_work() {
+        let schema = Schema::parse(
+            r#"syntax = "proto3";
+            import "google/protobuf/timestamp.proto";
+            import "google/protobuf/duration.proto";
+            import "google/protobuf/wrappers.proto";
+            import "google/protobuf/struct.proto";
+            import "google/protobuf/any.proto";
+            import "google/protobuf/empty.proto";
+            import "google/protobuf/field_mask.proto";
+            import "google/protobuf/descriptor.proto";
+            message M {
+              google.protobuf.Timestamp a = 1;
+              google.protobuf.Duration b = 2;
+              google.protobuf.StringValue c = 3;
+              google.protobuf.Struct d = 4;
+              google.protobuf.Any e = 5;
+              google.protobuf.Empty f = 6;
+              google.protobuf.FieldMask g = 7;
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(schema.message_name(), "M");
+    }
+
+    #[test]
+    fn a_file_without_messages_is_refused() {
+        let err = Schema::parse("syntax = \"proto3\"; enum E { Z = 0; }").unwrap_err();
+        assert!(err.contains("defines no message"), "{err}");
+        assert!(Schema::parse("").is_err());
+    }
+
+    #[test]
+    fn schema_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + fmt::Debug>() {}
+        check::<Schema>();
+    }
+}
