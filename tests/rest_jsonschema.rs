@@ -2,7 +2,7 @@
 //! the real test broker and a Schema Registry, checked against
 //! confluent-kafka's JSON Schema serializer and deserializer.
 
-use kafka_gateway_tests::schema_env::{assigned_consumer, env, fetch, ok, V2};
+use kafka_gateway_tests::schema_env::{assigned_consumer, env, fetch, ok};
 use serde_json::{json, Value};
 
 const JSONSCHEMA: &str = "application/vnd.kafka.jsonschema.v2+json";

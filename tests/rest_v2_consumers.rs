@@ -81,7 +81,7 @@ fn create_and_errors(env: &Backend) {
     )
     .assert_error(422, 42204);
     create_consumer(gw, &group, json!({"name": "c2", "format": "xml"})).assert_error(422, 42204);
-    // Avro needs schema.registry.url (tests/rest_avro.rs), protobuf is not supported.
+    // The schema formats need schema.registry.url (tests/rest_avro.rs).
     create_consumer(gw, &group, json!({"name": "c2", "format": "avro"})).assert_error(422, 42204);
     create_consumer(gw, &group, json!({"name": "c2", "format": "protobuf"}))
         .assert_error(422, 42204);

@@ -2,6 +2,8 @@
 //! straight from the JSON (fields in number order, map entries in the order
 //! of the JSON object).
 
+use std::collections::HashMap;
+
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::{alphabet, Engine as _};
 use prost::Message as _;
@@ -10,7 +12,7 @@ use prost_reflect::{
 };
 use serde_json::{Map, Value};
 
-use super::{describe, is_wrapper, Fault, MAX_DEPTH};
+use super::{describe, is_well_known, is_wrapper, Fault, MAX_DEPTH};
 
 /// Wire types.
 const VARINT: u32 = 0;
@@ -36,11 +38,11 @@ pub(crate) fn message(
         "google.protobuf.Struct" => return struct_fields(value, depth, out),
         "google.protobuf.Value" => return struct_value(value, depth, out),
         "google.protobuf.ListValue" => return list_values(value, depth, out),
-        "google.protobuf.Any"
-        | "google.protobuf.Timestamp"
+        "google.protobuf.Any" => return any(desc, value, depth, out),
+        "google.protobuf.Timestamp"
         | "google.protobuf.Duration"
         | "google.protobuf.FieldMask"
-        | "google.protobuf.Empty" => return delegated(desc, value, depth, out),
+        | "google.protobuf.Empty" => return delegated(desc, value, out),
         _ if is_wrapper(name) => {
             let field = desc
                 .get_field(1)
@@ -60,7 +62,10 @@ pub(crate) fn message(
         field_value(field, member, depth, out).map_err(|f| f.in_key(key))?;
     }
     for field in desc.fields() {
-        if field.is_required() && !fields.iter().any(|(f, _, _)| f.number() == field.number()) {
+        let present = fields
+            .binary_search_by_key(&field.number(), |(f, _, _)| f.number())
+            .is_ok();
+        if field.is_required() && !present {
             return Err(Fault::new(format!(
                 "missing required field \"{}\" of message {name}",
                 field.json_name()
@@ -79,6 +84,8 @@ fn members_to_fields<'a>(
     members: &'a Map<String, Value>,
 ) -> Result<Vec<(FieldDescriptor, &'a str, &'a Value)>, Fault> {
     let mut fields: Vec<(FieldDescriptor, &str, &Value)> = Vec::with_capacity(members.len());
+    let mut by_number: HashMap<u32, &str> = HashMap::new();
+    let mut by_oneof: HashMap<String, &str> = HashMap::new();
     for (key, member) in members {
         let Some(field) = desc
             .get_field_by_json_name(key)
@@ -89,18 +96,14 @@ fn members_to_fields<'a>(
         if member.is_null() && !takes_null(&field) {
             continue;
         }
-        if let Some((_, other, _)) = fields.iter().find(|(f, _, _)| f.number() == field.number()) {
+        if let Some(other) = by_number.insert(field.number(), key) {
             return Err(Fault::new(format!(
                 "members \"{other}\" and \"{key}\" both set field \"{}\"",
                 field.name()
             )));
         }
         if let Some(oneof) = field.containing_oneof() {
-            let clash = fields.iter().find(|(f, _, _)| {
-                f.containing_oneof()
-                    .is_some_and(|o| o.full_name() == oneof.full_name())
-            });
-            if let Some((_, other, _)) = clash {
+            if let Some(other) = by_oneof.insert(oneof.full_name().to_owned(), key) {
                 return Err(Fault::new(format!(
                     "members \"{other}\" and \"{key}\" are both in oneof \"{}\"; set at most one",
                     oneof.name()
@@ -677,27 +680,82 @@ fn too_deep() -> Fault {
     Fault::new(format!("messages nest more than {MAX_DEPTH} levels deep"))
 }
 
-/// Any, Timestamp, Duration, FieldMask and Empty, through prost-reflect's
-/// JSON mapping.
-fn delegated(
+/// `google.protobuf.Any`: `{"@type": url, ...fields}`, or
+/// `{"@type": url, "value": ...}` for a well-known type; `{}` is an empty
+/// Any. The type is looked up in the schema (and its imports) by the part of
+/// the URL after its last `/`.
+fn any(
     desc: &MessageDescriptor,
     value: &Value,
     depth: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), Fault> {
-    let name = desc.full_name();
-    let budget = MAX_DEPTH - depth;
-    if json_depth(value, budget) > budget {
-        return Err(too_deep());
+    let Value::Object(members) = value else {
+        return Err(Fault::new(format!(
+            "expected a JSON object with an \"@type\" member for google.protobuf.Any, found {}",
+            describe(value)
+        )));
+    };
+    if members.is_empty() {
+        return Ok(());
     }
+    let type_url =
+        match members.get("@type") {
+            Some(Value::String(url)) => url,
+            Some(other) => {
+                return Err(Fault::new(format!(
+                    "expected a type URL string, found {}",
+                    describe(other)
+                ))
+                .in_key("@type"))
+            }
+            None => return Err(Fault::new(
+                "a google.protobuf.Any needs an \"@type\" member naming the type of its content",
+            )),
+        };
+    let type_name = type_url.rsplit('/').next().unwrap_or_default();
+    let Some(inner) = desc.parent_pool().get_message_by_name(type_name) else {
+        return Err(Fault::new(format!(
+            "the schema defines no message type {}",
+            Value::from(type_name)
+        ))
+        .in_key("@type"));
+    };
+    let mut content = Vec::new();
+    if is_well_known(inner.full_name()) {
+        if let Some(key) = members.keys().find(|k| *k != "@type" && *k != "value") {
+            return Err(unknown_field(&inner, key));
+        }
+        let Some(member) = members.get("value") else {
+            return Err(Fault::new(format!(
+                "a google.protobuf.Any of {} needs a \"value\" member",
+                inner.full_name()
+            )));
+        };
+        message(&inner, member, depth + 1, &mut content).map_err(|f| f.in_key("value"))?;
+    } else {
+        let mut fields = members.clone();
+        fields.remove("@type");
+        message(&inner, &Value::Object(fields), depth + 1, &mut content)?;
+    }
+    Scalar::Bytes(type_url.as_bytes().to_vec()).write(1, out);
+    if !content.is_empty() {
+        Scalar::Bytes(content).write(2, out);
+    }
+    Ok(())
+}
+
+/// Timestamp, Duration, FieldMask and Empty, through prost-reflect's JSON
+/// mapping.
+fn delegated(desc: &MessageDescriptor, value: &Value, out: &mut Vec<u8>) -> Result<(), Fault> {
+    let name = desc.full_name();
     let expected = match name {
         "google.protobuf.Timestamp" => {
             "an RFC 3339 timestamp string such as \"2024-05-01T12:30:00.250Z\""
         }
         "google.protobuf.Duration" => "a duration string such as \"1.5s\"",
         "google.protobuf.FieldMask" => "a field mask string such as \"name,address.city\"",
-        "google.protobuf.Empty" => "an empty JSON object",
-        _ => "a JSON object with an \"@type\" member naming a message type of the schema",
+        _ => "an empty JSON object",
     };
     let message = DynamicMessage::deserialize(desc.clone(), value).map_err(|e| {
         Fault::new(format!(
@@ -707,19 +765,6 @@ fn delegated(
     })?;
     message.encode_raw(out);
     Ok(())
-}
-
-/// How deeply objects and arrays nest in `value`, counting up to `cap + 1`.
-fn json_depth(value: &Value, cap: usize) -> usize {
-    if cap == 0 {
-        return usize::from(matches!(value, Value::Object(_) | Value::Array(_)));
-    }
-    let children: Box<dyn Iterator<Item = &Value>> = match value {
-        Value::Object(members) => Box::new(members.values()),
-        Value::Array(items) => Box::new(items.iter()),
-        _ => return 0,
-    };
-    1 + children.map(|v| json_depth(v, cap - 1)).max().unwrap_or(0)
 }
 
 /// Appends a field tag.

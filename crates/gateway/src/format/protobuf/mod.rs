@@ -29,19 +29,25 @@
 //!
 //! Reading ([`encode`]):
 //!
-//! | protobuf type                        | JSON accepted                                                        |
-//! |--------------------------------------|----------------------------------------------------------------------|
-//! | message                              | an object; members named by lowerCamelCase JSON name or field name    |
-//! | int32, sint32, sfixed32, uint32, fixed32 | a number or a decimal string with an integral value in range     |
-//! | int64, sint64, sfixed64, uint64, fixed64 | the same (a string keeps values above 2^53 exact)                |
-//! | float, double                        | a number, a numeric string, `"NaN"`, `"Infinity"`, `"-Infinity"`     |
-//! | bool                                 | `true` / `false` (or the strings `"true"` / `"false"`)               |
-//! | string                               | a string                                                             |
-//! | bytes                                | base64 (standard or URL-safe alphabet, padding optional)             |
-//! | enum                                 | the value's name, or its number (a proto2 enum only takes its values) |
-//! | repeated                             | an array                                                             |
-//! | map                                  | an object; keys are strings (`"7"`, `"true"` for number/bool keys)   |
-//! | well-known types                     | their special forms: Timestamp as an RFC 3339 string, Duration as `"1.5s"`, wrappers as the bare value, Struct/Value/ListValue as any JSON, FieldMask as `"a.b,c"`, Any as `{"@type": ..}` |
+//! | protobuf type                 | JSON accepted                                              |
+//! |-------------------------------|------------------------------------------------------------|
+//! | message                       | an object; members named by JSON name or field name        |
+//! | 32-bit integers               | a number or decimal string, integral and in range          |
+//! | 64-bit integers               | the same (a string keeps values above 2^53 exact)          |
+//! | float, double                 | a number, a numeric string, `"NaN"`, `"[-]Infinity"`       |
+//! | bool                          | `true` / `false` (or the strings `"true"` / `"false"`)     |
+//! | string                        | a string                                                   |
+//! | bytes                         | base64, standard or URL-safe alphabet, padding optional    |
+//! | enum                          | a value's name, or a number (a proto2 enum: its values)    |
+//! | repeated                      | an array                                                   |
+//! | map                           | an object; keys are strings (`"7"`, `"true"`, ...)         |
+//! | google.protobuf.Timestamp     | an RFC 3339 string, `"2024-05-01T12:30:00.250Z"`           |
+//! | google.protobuf.Duration      | seconds with an `s`, `"1.5s"`                              |
+//! | wrappers (`Int64Value`, ...)  | the bare value, as for the wrapped type                    |
+//! | Struct, Value, ListValue      | a JSON object, any JSON value, a JSON array                |
+//! | google.protobuf.FieldMask     | comma-separated lowerCamelCase paths, `"a.bC,d"`           |
+//! | google.protobuf.Empty         | `{}`                                                       |
+//! | google.protobuf.Any           | `{"@type": url, ...}` (`"value"` for well-known types)     |
 //!
 //! A member whose value is `null` is taken as absent (for a
 //! `google.protobuf.Value` it is the JSON null). Unknown members, two
@@ -60,19 +66,21 @@
 //! `oneof` (including a proto3 `optional` field), so scalars show their
 //! defaults (a proto2 field its declared `[default = ..]`), repeated fields
 //! `[]` and maps `{}`. Enums are printed by name (a number the enum does not
-//! define is printed as the number), 64-bit integers as decimal strings,
+//! define is printed as the number, for proto2 enums too), 64-bit integers as decimal strings,
 //! bytes as padded standard base64, non-finite floats as `"NaN"`,
 //! `"Infinity"`, `"-Infinity"`, a `float` as its shortest decimal form,
-//! map entries sorted by key. Unknown fields are dropped. Set extensions
-//! are printed under `"[full.name]"`.
+//! map entries sorted by key. Unknown fields and extensions are dropped
+//! (as Java's parser without an extension registry drops them). The type of
+//! a `google.protobuf.Any` must be defined in the schema or its imports.
 //!
 //! # Limits
 //!
 //! Messages nest at most [`MAX_DEPTH`] levels below the top one, on both
 //! sides (a `google.protobuf.Struct` counts two levels per JSON object or
 //! array, as its binary form does). Decoding checks every length against
-//! the bytes left, so any input decodes in bounded time and memory, or is
-//! refused with an error; it never panics.
+//! the bytes left and prints at most [`MAX_PRINTED_VALUES`] JSON values, so
+//! any input decodes in bounded time and memory, or is refused with an
+//! error; it never panics.
 
 mod decode;
 mod encode;
@@ -90,6 +98,13 @@ pub use schema::Schema;
 /// How many levels messages may nest below the top-level message, when
 /// encoding and when decoding (the recursion limit of the protobuf decoder).
 pub const MAX_DEPTH: usize = 100;
+
+/// How many JSON values (members, items and scalars) [`decode`] prints for
+/// one message at most. Printing default values lets a few bytes print as
+/// many values (an empty item of a repeated message field, two bytes, prints
+/// every field of that message), so this bounds the memory a hostile
+/// record can cost.
+pub const MAX_PRINTED_VALUES: usize = 2_000_000;
 
 /// Appends the Confluent message-index prefix for the first message of the
 /// file (the single byte `0`) and then the binary encoding of `value`, read

@@ -1,4 +1,8 @@
 //! Compiling the text of a `.proto` file into descriptors with `protox`.
+//!
+//! A schema may also be given as a base64-encoded `FileDescriptorProto`,
+//! the form some serializers register (confluent-kafka's Python client
+//! among them) and Confluent's Schema Registry accepts.
 
 use std::fmt;
 
@@ -28,8 +32,12 @@ impl Schema {
     ///
     /// Errors locate the problem as `schema.proto:LINE:COLUMN: ...`.
     pub fn parse(text: &str) -> Result<Schema, String> {
+        let source = match descriptor_in_base64(text) {
+            Some(file) => Source::Descriptor(Box::new(file)),
+            None => Source::Text(text.to_owned()),
+        };
         let resolver = Resolver {
-            source: text.to_owned(),
+            source,
             google: GoogleFileResolver::new(),
         };
         let mut compiler = protox::Compiler::with_file_resolver(resolver);
@@ -72,16 +80,46 @@ impl fmt::Debug for Schema {
     }
 }
 
-/// Serves the schema's own text and the Google files; refuses anything else.
+/// The schema as given: .proto text, or a compiled file descriptor.
+enum Source {
+    Text(String),
+    Descriptor(Box<prost_types::FileDescriptorProto>),
+}
+
+/// The file descriptor of `text` if it is a base64-encoded
+/// `FileDescriptorProto` (.proto text never is: it has spaces and `;`).
+fn descriptor_in_base64(text: &str) -> Option<prost_types::FileDescriptorProto> {
+    use base64::Engine as _;
+    use prost::Message as _;
+    let text = text.trim();
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+    {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    let mut file = prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    file.name = Some(SCHEMA_FILE.to_owned());
+    Some(file)
+}
+
+/// Serves the schema's own file and the Google files; refuses anything else.
 struct Resolver {
-    source: String,
+    source: Source,
     google: GoogleFileResolver,
 }
 
 impl FileResolver for Resolver {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         if name == SCHEMA_FILE {
-            return File::from_source(name, &self.source);
+            return match &self.source {
+                Source::Text(text) => File::from_source(name, text),
+                Source::Descriptor(file) => Ok(File::from_file_descriptor_proto((**file).clone())),
+            };
         }
         if name.starts_with("google/protobuf/") && name != "google/protobuf/compiler/plugin.proto" {
             if let Ok(file) = self.google.open_file(name) {
@@ -128,6 +166,27 @@ mod tests {
         let schema = Schema::parse("syntax = \"proto3\"; enum E { Z = 0; } message M {}").unwrap();
         assert_eq!(schema.message_name(), "M");
         assert!(format!("{schema:?}").contains("\"M\""));
+    }
+
+    #[test]
+    fn base64_file_descriptors_are_read() {
+        use base64::Engine as _;
+        use prost::Message as _;
+        let text =
+            "syntax = \"proto3\";\npackage p;\nimport \"google/protobuf/timestamp.proto\";\n\
+                    message Event { string name = 1; google.protobuf.Timestamp at = 2; }\n";
+        let from_text = Schema::parse(text).unwrap();
+        let proto = from_text.file().file_descriptor_proto().encode_to_vec();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(proto);
+        let from_descriptor = Schema::parse(&encoded).unwrap();
+        assert_eq!(from_descriptor.message_name(), "p.Event");
+        let value = serde_json::json!({"name": "x", "at": "2024-01-02T03:04:05Z"});
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        super::super::encode(&from_text, &value, &mut a).unwrap();
+        super::super::encode(&from_descriptor, &value, &mut b).unwrap();
+        assert_eq!(a, b);
+        // Base64 that is not a descriptor is read as (bad) .proto text.
+        assert!(Schema::parse("AAAA").is_err());
     }
 
     #[test]
@@ -203,6 +262,50 @@ mod tests {
         assert!(err.contains("defines no message"), "{err}");
         assert!(Schema::parse("").is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 500,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn parsing_anything_never_panics(text in "[ -~\n]{0,80}") {
+            let _ = Schema::parse(&text);
+        }
+
+        #[test]
+        fn parsing_mutated_schemas_never_panics(
+            cut in 0..MUTATED.len(),
+            insert in "[ -~\n]{0,6}",
+        ) {
+            let mut text = MUTATED.as_bytes()[..cut].to_vec();
+            text.extend(insert.as_bytes());
+            text.extend(&MUTATED.as_bytes()[cut..]);
+            let _ = Schema::parse(&String::from_utf8_lossy(&text));
+        }
+    }
+
+    /// A schema using most of the grammar, for the mutation test.
+    const MUTATED: &str = r#"syntax = "proto2";
+package p.q;
+import "google/protobuf/timestamp.proto";
+option java_package = "x";
+enum E { A = 1; B = 2 [deprecated = true]; reserved 5 to 9; }
+message M {
+  optional int32 a = 1 [default = 3];
+  repeated string b = 2;
+  map<string, M> c = 3;
+  oneof o { E e = 4; bytes f = 5; }
+  optional group G = 6 { optional google.protobuf.Timestamp t = 7; }
+  extensions 100 to 200;
+  reserved 50, 51;
+  message N { required double d = 1; }
+}
+extend M { optional int32 x = 100; }
+service S { rpc Call(M) returns (M); }
+"#;
 
     #[test]
     fn schema_is_send_sync_clone() {

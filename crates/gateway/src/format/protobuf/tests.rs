@@ -6,14 +6,17 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{decode, encode, indexes, Schema, MAX_DEPTH};
+use super::{decode, encode, indexes, Schema, MAX_DEPTH, MAX_PRINTED_VALUES};
 
 /// The proto3 schema of the known answers.
 const KAT_PROTO: &str = r#"syntax = "proto3";
 
 package test.kat;
 
+import "google/protobuf/any.proto";
 import "google/protobuf/duration.proto";
+import "google/protobuf/empty.proto";
+import "google/protobuf/field_mask.proto";
 import "google/protobuf/struct.proto";
 import "google/protobuf/timestamp.proto";
 import "google/protobuf/wrappers.proto";
@@ -76,6 +79,16 @@ message Second {
   string id = 1;
   Nested nested = 2;
 }
+
+message Third {
+  google.protobuf.Any any = 1;
+  map<string, int32> many = 2;
+  google.protobuf.FieldMask mask = 3;
+  google.protobuf.Empty nothing = 4;
+  google.protobuf.Value dynamic = 5;
+  repeated google.protobuf.Any anys = 6;
+  map<bool, Color> by_flag = 7;
+}
 "#;
 
 /// The proto2 schema of the known answers.
@@ -97,6 +110,9 @@ message Legacy {
   optional Legacy child = 7;
   optional bool flag = 8;
   optional double ratio = 9 [default = 0.5];
+  optional group Extra = 10 {
+    optional int32 level = 11;
+  }
 }
 "#;
 
@@ -110,8 +126,11 @@ struct KnownAnswer {
     hex: &'static str,
     /// The JSON printed with default-valued fields.
     printed: &'static str,
-    /// For proto2, where printing defaults of unset fields loses presence:
-    /// the JSON of the set fields only, which writes the same bytes.
+    /// The JSON to write, when it is not `printed`: for proto2, where
+    /// printing the defaults of unset fields loses presence, the JSON of the
+    /// set fields only; for maps of several entries, which the reference
+    /// writes in its own order, the entries in that order (map entries are
+    /// written in the order of the JSON object).
     written: Option<&'static str>,
 }
 
@@ -214,6 +233,34 @@ const KNOWN_ANSWERS: &[KnownAnswer] = &[
         written: Some(
             r#"{"id": "all", "count": 0, "kind": "ALPHA", "label": "", "plain": [1, 2, 3], "packed": [1, 2, 300], "child": {"id": "kid", "plain": [], "packed": []}, "flag": false, "ratio": 0.0}"#,
         ),
+    },
+    KnownAnswer {
+        name: "third",
+        schema: KAT_PROTO,
+        message: "test.kat.Third",
+        path: &[2],
+        hex: concat!(
+            "0a370a23747970652e676f6f676c65617069732e636f6d2f746573742e6b61742e5365636f6e6412",
+            "100a0173120b08f9ffffffffffffffff0112090a057468726565100312070a036f6e65100112070a",
+            "0374776f10021a1e0a0f736e616b655f636173655f6e616d650a0b696e6e65722e76616c75652200",
+            "2a051a0364796e32370a2a747970652e676f6f676c65617069732e636f6d2f746573742e6b61742e",
+            "5365636f6e642e4e6573746564120908818080808080801032340a2c747970652e676f6f676c6561",
+            "7069732e636f6d2f676f6f676c652e70726f746f6275662e4475726174696f6e1204080110143a04",
+            "080010023a0408011001"
+        ),
+        printed: r#"{"any": {"@type": "type.googleapis.com/test.kat.Second", "id": "s", "nested": {"n": "-7"}}, "many": {"two": 2, "one": 1, "three": 3}, "mask": "snakeCaseName,inner.value", "nothing": {}, "dynamic": "dyn", "anys": [{"@type": "type.googleapis.com/test.kat.Second.Nested", "n": "9007199254740993"}, {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.000000020s"}], "byFlag": {"true": "RED", "false": "GREEN"}}"#,
+        written: Some(
+            r#"{"any": {"@type": "type.googleapis.com/test.kat.Second", "id": "s", "nested": {"n": "-7"}}, "many": {"three": 3, "one": 1, "two": 2}, "mask": "snakeCaseName,inner.value", "nothing": {}, "dynamic": "dyn", "anys": [{"@type": "type.googleapis.com/test.kat.Second.Nested", "n": "9007199254740993"}, {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.000000020s"}], "byFlag": {"false": "GREEN", "true": "RED"}}"#,
+        ),
+    },
+    KnownAnswer {
+        name: "legacy_group",
+        schema: LEGACY_PROTO,
+        message: "test.legacy.Legacy",
+        path: &[0],
+        hex: "0a016753580354",
+        printed: r#"{"id": "g", "extra": {"level": 3}, "count": 7, "kind": "BETA", "label": "", "plain": [], "packed": [], "flag": false, "ratio": 0.5}"#,
+        written: Some(r#"{"id": "g", "extra": {"level": 3}, "plain": [], "packed": []}"#),
     },
 ];
 
@@ -493,11 +540,78 @@ fn well_known_types() {
     );
     let err = refused(&schema, &json!({"ts": 5}));
     assert!(err.starts_with("ts: expected an RFC 3339"), "{err}");
-    let err = refused(
+}
+
+#[test]
+fn any_holds_a_message_of_the_schema() {
+    let schema = schema(SIMPLE);
+    let wrapped = |any: Value| json!({ "any": any });
+    // Known answer: type_url, then the content.
+    let bytes = written(
         &schema,
-        &json!({"any": {"@type": "type.googleapis.com/x.Nope"}}),
+        &wrapped(json!({"@type": "t/s.Other", "note": "a"})),
     );
-    assert!(err.starts_with("any: "), "{err}");
+    assert_eq!(bytes, b"\x00\x92\x01\x10\x0a\x09t/s.Other\x12\x03\x0a\x01a");
+    let printed = decode(&schema, &bytes).unwrap();
+    assert_eq!(printed["any"], json!({"@type": "t/s.Other", "note": "a"}));
+    // An empty Any, and an Any of an empty message.
+    assert_eq!(written(&schema, &wrapped(json!({}))), b"\x00\x92\x01\x00");
+    assert_eq!(round_trip(&schema, &wrapped(json!({})))["any"], json!({}));
+    let printed = round_trip(&schema, &wrapped(json!({"@type": "t/s.Other"})));
+    assert_eq!(printed["any"], json!({"@type": "t/s.Other", "note": ""}));
+    // Any in Any.
+    let nested = json!({"@type": "t/google.protobuf.Any",
+                        "value": {"@type": "t/s.M.Sub", "x": 3}});
+    let printed = round_trip(&schema, &wrapped(nested.clone()));
+    assert_eq!(
+        printed["any"],
+        json!({"@type": "t/google.protobuf.Any", "value": {"@type": "t/s.M.Sub", "x": 3, "subs": []}})
+    );
+    let cases = [
+        (json!({"note": "x"}), "any: a google.protobuf.Any needs an \"@type\" member"),
+        (json!({"@type": 5}), "any[\"@type\"]: expected a type URL string, found 5"),
+        (json!({"@type": "t/x.Nope"}), "any[\"@type\"]: the schema defines no message type \"x.Nope\""),
+        (json!({"@type": "t/s.Other", "nope": 1}), "any: unknown field \"nope\" in message s.Other"),
+        (json!({"@type": "t/s.M.Sub", "x": "y"}), "any.x: expected an integer, found \"y\""),
+        (json!({"@type": "t/google.protobuf.Timestamp"}), "any: a google.protobuf.Any of google.protobuf.Timestamp needs a \"value\" member"),
+        (json!({"@type": "t/google.protobuf.Timestamp", "value": "1970-01-01T00:00:00Z", "x": 1}), "any: unknown field \"x\""),
+        (json!({"@type": "t/google.protobuf.Timestamp", "value": "soon"}), "any.value: expected an RFC 3339 timestamp string"),
+        (json!([]), "any: expected a JSON object with an \"@type\" member for google.protobuf.Any, found an array"),
+    ];
+    for (any, expected) in cases {
+        let err = refused(&schema, &wrapped(any.clone()));
+        assert!(
+            err.starts_with(expected),
+            "{any}:\n  got      {err}\n  expected {expected}"
+        );
+    }
+}
+
+#[test]
+fn printing_is_bounded() {
+    let mut text =
+        String::from("syntax = \"proto3\"; message Top { repeated Wide w = 1; }\nmessage Wide {");
+    for n in 1..=50 {
+        text.push_str(&format!(" repeated int32 f{n} = {n};"));
+    }
+    text.push('}');
+    let schema = schema(&text);
+    let items = |count: usize| {
+        let mut input = vec![0];
+        for _ in 0..count {
+            input.extend([0x0a, 0x00]);
+        }
+        input
+    };
+    let printed = decode(&schema, &items(1000)).unwrap();
+    assert_eq!(printed["w"].as_array().unwrap().len(), 1000);
+    let err = decode(&schema, &items(50_000)).unwrap_err();
+    assert!(
+        err.ends_with(&format!(
+            "the message prints as more than {MAX_PRINTED_VALUES} JSON values"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -565,7 +679,6 @@ fn value_errors_name_the_place_and_the_problem() {
         (json!({"small": 1, "small2": 2}), "unknown field \"small2\""),
         (json!({"pick_s": "a", "pickS": "b"}), "members \"pick_s\" and \"pickS\" both set field \"pick_s\""),
         (json!({"sub": 5}), "sub: expected a JSON object for message s.M.Sub, found 5"),
-        (json!({"s": "x".repeat(100)}), "s: expected a string, found"),
     ];
     for (value, expected) in cases {
         let err = refused(&schema, &value);
@@ -582,6 +695,14 @@ fn value_errors_name_the_place_and_the_problem() {
         written(&schema, &json!({"small": null, "sub": null, "longs": null})),
         [0]
     );
+}
+
+fn push_varint(mut v: usize, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
 }
 
 /// A schema where `Node` nests itself.
@@ -632,6 +753,24 @@ fn nesting_is_bounded_the_same_on_both_sides() {
     input.extend(&bytes);
     let err = decode(&schema, &input).unwrap_err();
     assert!(err.contains("recursion limit"), "{err}");
+    // An Any holding an Any, 250 times, is refused when printed.
+    let schema_with_any = super::Schema::parse(SIMPLE).unwrap();
+    let mut any = Vec::new();
+    for _ in 0..250 {
+        let mut outer = Vec::new();
+        outer.push(0x0a);
+        outer.push(21);
+        outer.extend(b"t/google.protobuf.Any");
+        outer.push(0x12);
+        push_varint(any.len(), &mut outer);
+        outer.extend(&any);
+        any = outer;
+    }
+    let mut input = vec![0, 0x92, 0x01];
+    push_varint(any.len(), &mut input);
+    input.extend(&any);
+    let err = decode(&schema_with_any, &input).unwrap_err();
+    assert!(err.ends_with("levels deep"), "{err}");
     // Struct values count two levels per object; whatever encodes, decodes.
     let mut value = json!("s");
     let mut encoded_any = false;
@@ -803,9 +942,9 @@ proptest! {
     #[test]
     fn decoding_any_bytes_never_panics(
         input in proptest::collection::vec(any::<u8>(), 0..200),
-        which in 0..3usize,
+        which in 0..4usize,
     ) {
-        let schema = schema([PROPERTY, SIMPLE, LEGACY_PROTO][which]);
+        let schema = schema([PROPERTY, SIMPLE, LEGACY_PROTO, KAT_PROTO][which]);
         let _ = decode(&schema, &input);
         let mut prefixed = vec![0];
         prefixed.extend(&input);
@@ -824,5 +963,33 @@ proptest! {
             bytes[at] = byte;
         }
         let _ = decode(&schema, &bytes);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn decoding_mutated_known_answers_never_panics(
+        which in 0..KNOWN_ANSWERS.len(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let kat = &KNOWN_ANSWERS[which];
+        let schema = schema(kat.schema);
+        let mut input = Vec::new();
+        indexes::write(kat.path, &mut input);
+        input.extend(unhex(kat.hex));
+        for (at, byte) in flips {
+            let at = at.index(input.len());
+            input[at] = byte;
+        }
+        let _ = decode(&schema, &input);
+        input.truncate(cut.index(input.len() + 1));
+        let _ = decode(&schema, &input);
     }
 }
