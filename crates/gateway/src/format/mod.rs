@@ -12,6 +12,7 @@
 
 pub mod avro;
 pub mod binary;
+mod fault;
 pub mod json;
 pub mod json_schema;
 pub mod protobuf;

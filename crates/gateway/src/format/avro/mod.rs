@@ -44,8 +44,6 @@ mod decode;
 mod encode;
 mod schema;
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
 pub use schema::Schema;
@@ -138,74 +136,14 @@ pub fn decode(schema: &Schema, input: &[u8]) -> Result<Value, AvroError> {
         .map_err(Fault::into_data_error)
 }
 
-/// An error while walking a datum, with the path collected while the error
-/// travels back up (innermost segment first).
-#[derive(Debug)]
-pub(crate) struct Fault {
-    message: String,
-    reversed_path: Vec<Segment>,
-}
-
-/// One step of a path into a datum.
-#[derive(Debug)]
-enum Segment {
-    Key(String),
-    Index(usize),
-}
+pub(crate) use super::fault::{is_identifier, Fault};
 
 impl Fault {
-    /// A fault at the current place.
-    pub(crate) fn new(message: impl Into<String>) -> Fault {
-        Fault {
-            message: message.into(),
-            reversed_path: Vec::new(),
-        }
-    }
-
-    /// The fault, as seen from the object holding it under `key`.
-    pub(crate) fn in_key(mut self, key: &str) -> Fault {
-        self.reversed_path.push(Segment::Key(key.to_owned()));
-        self
-    }
-
-    /// The fault, as seen from the array holding it at `index`.
-    pub(crate) fn in_index(mut self, index: usize) -> Fault {
-        self.reversed_path.push(Segment::Index(index));
-        self
-    }
-
-    /// The path, rendered from the root.
-    pub(crate) fn path(&self) -> String {
-        let mut path = String::new();
-        for segment in self.reversed_path.iter().rev() {
-            match segment {
-                Segment::Index(index) => {
-                    let _ = write!(path, "[{index}]");
-                }
-                Segment::Key(key) if is_identifier(key) => {
-                    path.push('.');
-                    path.push_str(key);
-                }
-                Segment::Key(key) => {
-                    path.push('[');
-                    path.push_str(&Value::from(key.as_str()).to_string());
-                    path.push(']');
-                }
-            }
-        }
-        path
-    }
-
-    /// The message, without the path.
-    pub(crate) fn message(&self) -> &str {
-        &self.message
-    }
-
     fn into_value_error(self) -> AvroError {
         AvroError::Value {
             root: DEFAULT_ROOT.to_owned(),
             path: self.path(),
-            message: self.message,
+            message: self.into_message(),
         }
     }
 
@@ -213,17 +151,9 @@ impl Fault {
         AvroError::Data {
             root: DEFAULT_ROOT.to_owned(),
             path: self.path(),
-            message: self.message,
+            message: self.into_message(),
         }
     }
-}
-
-/// Whether `text` is an Avro name (`[A-Za-z_][A-Za-z0-9_]*`); such keys are
-/// written as `.key` in paths.
-pub(crate) fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A short rendering of a JSON value for error messages: compact JSON, cut

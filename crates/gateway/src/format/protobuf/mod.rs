@@ -89,8 +89,6 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
 pub use schema::Schema;
@@ -137,77 +135,7 @@ pub fn decode(schema: &Schema, input: &[u8]) -> Result<Value, String> {
     decode::message(desc, &input[used..])
 }
 
-/// An error while walking a value, with the path collected while the error
-/// travels back up (innermost segment first).
-#[derive(Debug)]
-pub(crate) struct Fault {
-    message: String,
-    reversed_path: Vec<Segment>,
-}
-
-/// One step of a path into a value.
-#[derive(Debug)]
-enum Segment {
-    Key(String),
-    Index(usize),
-}
-
-impl Fault {
-    /// A fault at the current place.
-    pub(crate) fn new(message: impl Into<String>) -> Fault {
-        Fault {
-            message: message.into(),
-            reversed_path: Vec::new(),
-        }
-    }
-
-    /// The fault, as seen from the object holding it under `key`.
-    pub(crate) fn in_key(mut self, key: &str) -> Fault {
-        self.reversed_path.push(Segment::Key(key.to_owned()));
-        self
-    }
-
-    /// The fault, as seen from the array holding it at `index`.
-    pub(crate) fn in_index(mut self, index: usize) -> Fault {
-        self.reversed_path.push(Segment::Index(index));
-        self
-    }
-
-    /// `path: message`, or the message alone at the top.
-    pub(crate) fn render(&self) -> String {
-        let mut path = String::new();
-        for segment in self.reversed_path.iter().rev() {
-            match segment {
-                Segment::Index(index) => {
-                    let _ = write!(path, "[{index}]");
-                }
-                Segment::Key(key) if is_identifier(key) => {
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(key);
-                }
-                Segment::Key(key) => {
-                    path.push('[');
-                    path.push_str(&Value::from(key.as_str()).to_string());
-                    path.push(']');
-                }
-            }
-        }
-        if path.is_empty() {
-            self.message.clone()
-        } else {
-            format!("{path}: {}", self.message)
-        }
-    }
-}
-
-/// Whether `key` reads well after a dot in a path.
-fn is_identifier(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
+pub(crate) use super::fault::Fault;
 
 /// A short description of a JSON value for error messages:
 /// `"abc"`, `1.5`, `true`, `null`, `an object`, `an array`.
