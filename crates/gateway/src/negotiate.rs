@@ -53,14 +53,6 @@ impl EmbeddedFormat {
         }
     }
 
-    /// Whether the format needs a schema registry.
-    pub fn needs_schema_registry(self) -> bool {
-        matches!(
-            self,
-            EmbeddedFormat::Avro | EmbeddedFormat::Protobuf | EmbeddedFormat::JsonSchema
-        )
-    }
-
     /// The v2 media type for records of this format.
     pub fn v2_media_type(self) -> &'static str {
         match self {

@@ -59,7 +59,7 @@ impl Arena {
         match format {
             EmbeddedFormat::Binary => binary::decode_into(raw, &mut self.buf, what)?,
             EmbeddedFormat::Json => json::decode_into(raw, &mut self.buf, what)?,
-            other => return Err(schema_format_unsupported(other)),
+            other => return Err(needs_schema(other)),
         }
         Ok(Some(start..self.buf.len()))
     }
@@ -117,14 +117,14 @@ pub fn encode(format: EmbeddedFormat, data: Option<&[u8]>) -> ApiResult<serde_js
     match format {
         EmbeddedFormat::Binary => Ok(serde_json::Value::String(binary::encode(data))),
         EmbeddedFormat::Json => json::encode(data),
-        other => Err(schema_format_unsupported(other)),
+        other => Err(needs_schema(other)),
     }
 }
 
-/// The error for a schema-registry format.
-pub fn schema_format_unsupported(format: EmbeddedFormat) -> ApiError {
-    ApiError::unsupported_media_type(format!(
-        "The {format} embedded format needs a schema registry, which this gateway does not \
-         support yet; use the binary or json format."
+/// The error for a schema format handed to the plain codecs: its data is
+/// encoded with its schema ([`Arena::encode_with_schema`], [`schema`]).
+pub fn needs_schema(format: EmbeddedFormat) -> ApiError {
+    ApiError::invalid_schema(format!(
+        "The {format} embedded format is encoded with a schema from the Schema Registry"
     ))
 }
