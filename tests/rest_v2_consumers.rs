@@ -33,29 +33,6 @@ fn produce(gw: &TestGateway, topic: &str, values: &[&str]) {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
 
-/// Fetches until `count` records arrived or `within` passed.
-fn fetch_records(
-    gw: &TestGateway,
-    path: &str,
-    accept: &str,
-    count: usize,
-    within: Duration,
-) -> Vec<Value> {
-    let deadline = Instant::now() + within;
-    let mut records = Vec::new();
-    while records.len() < count && Instant::now() < deadline {
-        let r = gw.request(
-            "GET",
-            &format!("{path}/records?timeout=1000"),
-            &[("Accept", accept)],
-            None,
-        );
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        records.extend(r.json().as_array().unwrap().iter().cloned());
-    }
-    records
-}
-
 fn create_and_errors(env: &Backend) {
     let gw = &env.gateway;
     let group = unique_topic("group");
@@ -171,7 +148,7 @@ fn assign_seek_and_fetch(env: &Backend) {
         &json!({"offsets": [{"topic": topic, "partition": 0, "offset": 2}]}),
     );
     assert_eq!(r.status, 204);
-    let records = fetch_records(gw, &path, BINARY, 2, Duration::from_secs(20));
+    let records = gw.fetch_records(&path, BINARY, 2, Duration::from_secs(20));
     let values: Vec<&str> = records
         .iter()
         .map(|r| r["value"].as_str().unwrap())
@@ -192,7 +169,7 @@ fn assign_seek_and_fetch(env: &Backend) {
         &json!({"partitions": [{"topic": topic, "partition": 0}]}),
     );
     assert_eq!(r.status, 204);
-    let records = fetch_records(gw, &path, BINARY, 4, Duration::from_secs(20));
+    let records = gw.fetch_records(&path, BINARY, 4, Duration::from_secs(20));
     assert_eq!(records.len(), 4);
     assert_eq!(records[0]["offset"], 0);
     // To the end: nothing more.
@@ -296,7 +273,7 @@ fn subscribe_consume_commit(env: &Backend) {
         &json!({"records": [{"key": "k1", "value": {"n": 1}}, {"key": "k2", "value": {"n": 2}}, {"key": "k3", "value": [3]}]}),
     );
     assert_eq!(r.status, 200);
-    let records = fetch_records(gw, &path, JSON_FORMAT, 3, Duration::from_secs(60));
+    let records = gw.fetch_records(&path, JSON_FORMAT, 3, Duration::from_secs(60));
     assert_eq!(records.len(), 3, "{records:?}");
     let mut values: Vec<String> = records.iter().map(|r| r["value"].to_string()).collect();
     values.sort();
@@ -379,7 +356,7 @@ fn a_record_that_cannot_be_shown_is_not_lost(env: &Backend) {
         &json!({"offsets": [{"topic": topic, "partition": 0, "offset": 1}]}),
     );
     assert_eq!(r.status, 204);
-    let records = fetch_records(gw, &path, JSON_FORMAT, 1, Duration::from_secs(20));
+    let records = gw.fetch_records(&path, JSON_FORMAT, 1, Duration::from_secs(20));
     assert_eq!(records[0]["value"], json!({"ok": 1}));
     assert_eq!(records[0]["offset"], 1);
     assert_eq!(gw.delete(&path).status, 204);

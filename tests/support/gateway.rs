@@ -153,6 +153,30 @@ impl TestGateway {
         self.request("DELETE", path, &[], None)
     }
 
+    /// Fetches records of the v2 consumer instance at `path` (`Accept:
+    /// accept`) until `count` arrived or `within` passed.
+    pub fn fetch_records(
+        &self,
+        path: &str,
+        accept: &str,
+        count: usize,
+        within: Duration,
+    ) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + within;
+        let mut records = Vec::new();
+        while records.len() < count && std::time::Instant::now() < deadline {
+            let r = self.request(
+                "GET",
+                &format!("{path}/records?timeout=1000"),
+                &[("Accept", accept)],
+                None,
+            );
+            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            records.extend(r.json().as_array().expect("records").iter().cloned());
+        }
+        records
+    }
+
     /// Any request.
     pub fn request(
         &self,

@@ -5,7 +5,7 @@
 //! confluent-kafka's Schema Registry serializers (`schema_serde.py`).
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -177,16 +177,5 @@ pub fn assigned_consumer(gw: &TestGateway, topic: &str, format: &str) -> String 
 /// Fetches records of the consumer at `path` until `count` arrived (or a
 /// minute passed).
 pub fn fetch(gw: &TestGateway, path: &str, accept: &str, count: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut records = Vec::new();
-    while records.len() < count && Instant::now() < deadline {
-        let r = gw.request(
-            "GET",
-            &format!("{path}/records?timeout=1000"),
-            &[("Accept", accept)],
-            None,
-        );
-        records.extend(ok(&r).as_array().expect("records").iter().cloned());
-    }
-    records
+    gw.fetch_records(path, accept, count, Duration::from_secs(60))
 }

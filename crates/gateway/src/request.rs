@@ -194,7 +194,7 @@ fn parse_query(query: &str) -> ApiResult<Vec<(String, String)>> {
 }
 
 /// Decodes `%XX` escapes (and `+` as space in query strings).
-fn percent_decode(text: &str, plus_is_space: bool) -> ApiResult<String> {
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> ApiResult<String> {
     if !text.contains(['%', '+']) {
         return Ok(text.to_owned());
     }

@@ -53,7 +53,14 @@ impl Endpoint {
             None => (rest, ""),
         };
         let (user_info, host_port) = match authority.rsplit_once('@') {
-            Some((user, host)) => (Some(percent_decode(user)), host),
+            Some((user, host)) => (
+                // The error would repeat the credentials: say only what is wrong.
+                Some(
+                    crate::request::percent_decode(user, false)
+                        .map_err(|_| "a URL with an invalid %-escape in its user info")?,
+                ),
+                host,
+            ),
             None => (None, authority),
         };
         let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
@@ -94,27 +101,6 @@ impl Endpoint {
             format!("{}:{}", self.host, self.port)
         }
     }
-}
-
-/// `%XX` escapes of a URL's user info.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = &bytes[i + 1..i + 3];
-            if hex.iter().all(u8::is_ascii_hexdigit) {
-                let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-                out.push(digit(hex[0]) << 4 | digit(hex[1]));
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A registry response: its status and JSON body (`Null` when empty or not
@@ -244,6 +230,11 @@ mod tests {
         // Errors do not repeat the URL, which may hold credentials.
         let error = Endpoint::parse("ftp://user:pw@sr:21").unwrap_err();
         assert!(!error.contains("pw"), "{error}");
+        let error = Endpoint::parse("http://user:p%zzw@sr:8081").unwrap_err();
+        assert!(
+            error.contains("%-escape") && !error.contains("p%zzw"),
+            "{error}"
+        );
         assert!(Endpoint::parse("http://sr:x").is_err());
         assert!(Endpoint::parse("http://:8081").is_err());
     }

@@ -573,13 +573,9 @@ fn decode_data(
         || data.schema_id.is_some()
         || data.schema_version.is_some()
         || data.schema.is_some();
-    let named = |name: &str| {
-        data.kind
-            .as_deref()
-            .is_some_and(|k| k.eq_ignore_ascii_case(name))
-    };
     let schema_type = data.kind.as_deref().and_then(SchemaType::from_v3_name);
-    if data.kind.is_none() || schema_type.is_some() {
+    let Some(name) = data.kind.as_deref().filter(|_| schema_type.is_none()) else {
+        // No type, or a schema type: the schema decides (see SchemaData).
         if target.registry.is_none() {
             return Err(ApiError::bad_request(format!(
                 "Bad Request: the {what} has no type (BINARY, JSON or STRING) or is of a schema \
@@ -591,24 +587,27 @@ fn decode_data(
             bytes: None,
             schema: Some(SchemaData::parse(&data, schema_type, what)?),
         });
-    }
-    let kind = match data.kind.as_deref().unwrap_or_default() {
-        other if schema_form => {
-            return Err(ApiError::bad_request(format!(
-                "Bad Request: the {what} is of type {other}, which takes no schema fields \
-                 (subject, subject_name_strategy, schema_id, schema_version, schema)."
-            )))
-        }
-        _ if named("BINARY") => DataType::Binary,
-        _ if named("JSON") => DataType::Json,
-        _ if named("STRING") => DataType::String,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "Bad Request: {what} type {other} is not one of BINARY, JSON, STRING, AVRO, \
-                 JSONSCHEMA, PROTOBUF."
-            )))
-        }
     };
+    if schema_form {
+        return Err(ApiError::bad_request(format!(
+            "Bad Request: the {what} is of type {name}, which takes no schema fields \
+             (subject, subject_name_strategy, schema_id, schema_version, schema)."
+        )));
+    }
+    let kind = [
+        ("BINARY", DataType::Binary),
+        ("JSON", DataType::Json),
+        ("STRING", DataType::String),
+    ]
+    .into_iter()
+    .find(|(n, _)| name.eq_ignore_ascii_case(n))
+    .map(|(_, kind)| kind)
+    .ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Bad Request: {what} type {name} is not one of BINARY, JSON, STRING, AVRO, \
+             JSONSCHEMA, PROTOBUF."
+        ))
+    })?;
     let raw = match data.data {
         None => None,
         Some(raw) if raw.get() == "null" => None,

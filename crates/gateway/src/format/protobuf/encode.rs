@@ -118,25 +118,30 @@ fn members_to_fields<'a>(
 
 /// The error for a member that names no field of `desc`.
 fn unknown_field(desc: &MessageDescriptor, key: &str) -> Fault {
-    const MAX_LISTED: usize = 20;
-    let mut known: Vec<String> = desc
-        .fields()
-        .take(MAX_LISTED)
-        .map(|f| f.json_name().to_owned())
-        .collect();
-    if desc.fields().len() > MAX_LISTED {
-        known.push("...".to_owned());
-    }
-    let known = if known.is_empty() {
+    let known = if desc.fields().len() == 0 {
         "it has no fields".to_owned()
     } else {
-        format!("its fields are {}", known.join(", "))
+        format!(
+            "its fields are {}",
+            first_names(desc.fields().map(|f| f.json_name().to_owned()))
+        )
     };
     Fault::new(format!(
         "unknown field {} in message {} ({known})",
         Value::from(key),
         desc.full_name()
     ))
+}
+
+/// The first 20 of `names` joined with `, `, then `...` if there are more.
+fn first_names(names: impl ExactSizeIterator<Item = String>) -> String {
+    const MAX_LISTED: usize = 20;
+    let more = names.len() > MAX_LISTED;
+    let mut listed: Vec<String> = names.take(MAX_LISTED).collect();
+    if more {
+        listed.push("...".to_owned());
+    }
+    listed.join(", ")
 }
 
 /// Whether a non-repeated `field` takes JSON `null` as a value.
@@ -584,20 +589,11 @@ fn enum_number(desc: &EnumDescriptor, value: &Value) -> Result<i32, Fault> {
 
 /// The error for a string that names no value of `desc`.
 fn unknown_enum_name(desc: &EnumDescriptor, name: &str) -> Fault {
-    const MAX_LISTED: usize = 20;
-    let mut names: Vec<String> = desc
-        .values()
-        .take(MAX_LISTED)
-        .map(|v| v.name().to_owned())
-        .collect();
-    if desc.values().len() > MAX_LISTED {
-        names.push("...".to_owned());
-    }
     Fault::new(format!(
         "unknown value {} of enum {} (its values are {})",
         Value::from(name),
         desc.full_name(),
-        names.join(", ")
+        first_names(desc.values().map(|v| v.name().to_owned()))
     ))
 }
 
