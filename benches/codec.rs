@@ -19,6 +19,14 @@
 //!
 //! `crc32c/<size>`: `crc32c::crc32c` over 1 KiB, 4 KiB, 64 KiB and 1 MiB.
 //!
+//! `floor/none`: what every encoder of the uncompressed batch must do at
+//! least, without writing a single record field — `copy`: the values copied
+//! from their own allocations into one buffer, then the CRC32C over it (the
+//! least a copying encoder does); `in-place`: the CRC32C over the values
+//! where they are, value by value (the least an encoder that references the
+//! values does). `kafka-protocol`'s encode time over these gives the largest
+//! speed-up any encoder of either kind could show on this machine.
+//!
 //! Run with `cargo bench -p kafka-gateway-benches --bench codec`, or
 //! `scripts/bench.sh` for a table of ratios. See `docs/performance.md`.
 //!
@@ -201,6 +209,34 @@ fn codec(c: &mut Criterion) {
     }
 }
 
+/// The values copied into one buffer of the batch's size, then hashed.
+#[inline]
+fn floor_copy(w: &Workload, buf: &mut Vec<u8>) -> u32 {
+    buf.clear();
+    for r in black_box(&w.input) {
+        buf.extend_from_slice(&r.value);
+    }
+    crc32c::crc32c(buf)
+}
+
+/// The values hashed where they are, one after the other.
+#[inline]
+fn floor_in_place(w: &Workload) -> u32 {
+    black_box(&w.input)
+        .iter()
+        .fold(0, |crc, r| crc32c::crc32c_append(crc, &r.value))
+}
+
+fn floor(c: &mut Criterion) {
+    let w = Workload::new();
+    let mut group = c.benchmark_group("floor/none");
+    group.throughput(Throughput::Bytes(w.raw_len as u64));
+    let mut buf = Vec::with_capacity(w.raw_len);
+    group.bench_function("copy", |b| b.iter(|| floor_copy(&w, &mut buf)));
+    group.bench_function("in-place", |b| b.iter(|| floor_in_place(&w)));
+    group.finish();
+}
+
 fn crc(c: &mut Criterion) {
     let mut rng = SplitMix64::new(1);
     let mut group = c.benchmark_group("crc32c");
@@ -222,7 +258,8 @@ fn crc(c: &mut Criterion) {
 
 /// Runs one case `n` times outside criterion (see the module docs).
 fn repeat(spec: &str) {
-    let usage = "CODEC_BENCH_REPEAT=<encode|decode>/<codec>/<wire|kafka-protocol>:<n>";
+    let usage = "CODEC_BENCH_REPEAT=<encode|decode>/<codec>/<wire|kafka-protocol>:<n> \
+                 or floor/none/<copy|in-place>:<n>";
     let (case_id, n) = spec.rsplit_once(':').expect(usage);
     let n: u64 = n.parse().expect(usage);
     let mut parts = case_id.split('/');
@@ -235,8 +272,15 @@ fn repeat(spec: &str) {
     let w = Workload::new();
     let case = Case::new(&w, compression);
     let mut buf = BytesMut::with_capacity(w.raw_len * 2);
+    let mut floor_buf = Vec::with_capacity(w.raw_len);
     for _ in 0..n {
         match (op, lib) {
+            ("floor", "copy") => {
+                let _ = black_box(floor_copy(&w, &mut floor_buf));
+            }
+            ("floor", "in-place") => {
+                let _ = black_box(floor_in_place(&w));
+            }
             ("encode", "wire") => {
                 let _ = black_box(case.encode_wire(case.values()));
             }
@@ -268,6 +312,7 @@ fn main() {
     }
     let mut c = config().configure_from_args();
     codec(&mut c);
+    floor(&mut c);
     crc(&mut c);
     c.final_summary();
 }

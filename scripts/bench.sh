@@ -189,6 +189,26 @@ if sizes:
             raw, w, k = sizes[codec]
             print(f"| {codec} | {raw:,} | {w:,} ({raw / w:.2f}:1) | {k:,} ({raw / k:.2f}:1) |")
 
+kp_none = load("encode/none", "kafka-protocol")
+floor_rows = []
+for function, what in [
+    ("copy", "values copied into one buffer, then CRC32C over it"),
+    ("in-place", "CRC32C over the values where they are"),
+]:
+    r = load("floor/none", function)
+    if r and kp_none:
+        floor_rows.append(
+            f"| {function} | {what} | {fmt_time(r['ns'])} | **{kp_none['ns'] / r['ns']:.2f}x** |"
+        )
+if floor_rows:
+    print()
+    print("The least work of any uncompressed encoder (no record field written), and")
+    print("kafka-protocol's encode/none time over it: the largest speed-up possible.")
+    print()
+    print("| floor | work | time | kafka-protocol / floor |")
+    print("|---|---|---:|---:|")
+    print("\n".join(floor_rows))
+
 crc_rows = []
 for size in ["1KiB", "4KiB", "64KiB", "1MiB"]:
     r = load("crc32c", size)
