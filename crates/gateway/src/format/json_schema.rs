@@ -3,12 +3,16 @@
 //! wire-format prefix, as Confluent's JSON Schema serializer writes them.
 //!
 //! Validation uses the `jsonschema` crate (the draft named by `$schema`,
-//! the latest one otherwise); references outside the schema are not
-//! fetched.
+//! the latest one otherwise). A `$ref` outside the schema resolves only to
+//! one of the Schema Registry references the schema was registered with,
+//! by the reference's name (`address.json`, or an absolute URI); nothing is
+//! fetched from the network.
 
 use std::sync::Arc;
 
 use serde_json::Value;
+
+use super::schema::Reference;
 
 /// Errors listed in one message at most.
 const MAX_REPORTED: usize = 5;
@@ -28,13 +32,83 @@ impl std::fmt::Debug for Schema {
 impl Schema {
     /// Compiles the schema's JSON text.
     pub fn parse(text: &str) -> Result<Schema, String> {
+        Schema::parse_with_references(text, &[])
+    }
+
+    /// Compiles the schema's JSON text; `$ref`s to other documents resolve
+    /// to the schemas of `references` by name.
+    pub fn parse_with_references(text: &str, references: &[Reference]) -> Result<Schema, String> {
         let schema: Value =
             serde_json::from_str(text).map_err(|e| format!("the schema is not JSON: {e}"))?;
-        let validator = ::jsonschema::validator_for(&schema)
+        let mut documents = Vec::with_capacity(references.len());
+        for reference in references {
+            let document: Value = serde_json::from_str(&reference.text).map_err(|e| {
+                format!(
+                    "the referenced schema \"{}\" is not JSON: {e}",
+                    reference.name
+                )
+            })?;
+            documents.push((reference.name.clone(), document));
+        }
+        let validator = ::jsonschema::options()
+            .with_retriever(References { documents })
+            .build(&schema)
             .map_err(|e| format!("invalid JSON Schema: {e}"))?;
         Ok(Schema {
             validator: Arc::new(validator),
         })
+    }
+}
+
+/// Where a `$ref` to `name` points from a schema without `$id`: `name`
+/// itself if it is an absolute URI, else `name` under the base URI the
+/// `jsonschema` crate gives such schemas.
+fn document_uri(name: &str) -> String {
+    let absolute = name
+        .split_once(':')
+        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains('/'));
+    if absolute {
+        name.to_owned()
+    } else {
+        format!("{BASE_URI}{}", name.trim_start_matches('/'))
+    }
+}
+
+/// The base URI of a schema without `$id` in the `jsonschema` crate.
+const BASE_URI: &str = "json-schema:///";
+
+/// Serves the referenced schemas, and nothing else.
+struct References {
+    /// (reference name, schema).
+    documents: Vec<(String, Value)>,
+}
+
+impl ::jsonschema::Retrieve for References {
+    fn retrieve(
+        &self,
+        uri: &::jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let uri = uri.as_str();
+        let exact = self
+            .documents
+            .iter()
+            .find(|(name, _)| document_uri(name) == uri);
+        // In a schema with an `$id`, a relative name resolves against that
+        // `$id`: match the reference names that end the URI's path.
+        let relative = || {
+            self.documents.iter().find(|(name, _)| {
+                let name = name.trim_start_matches('/');
+                uri.strip_suffix(name)
+                    .is_some_and(|head| head.ends_with('/'))
+            })
+        };
+        match exact.or_else(relative) {
+            Some((_, document)) => Ok(document.clone()),
+            None => Err(format!(
+                "\"{uri}\" is not one of the schema's references (nothing is fetched)"
+            )
+            .into()),
+        }
     }
 }
 

@@ -13,7 +13,7 @@
 
 mod http;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use ::http::Method;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::format::schema::{Schema, SchemaType};
+use crate::format::schema::{Reference, Schema, SchemaType};
 pub use http::Endpoint;
 
 /// How long one registry call may take.
@@ -29,6 +29,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Cached schemas and registrations kept before the caches are emptied.
 const CACHE_LIMIT: usize = 10_000;
+
+/// Most schemas one schema may reference, directly and indirectly.
+const MAX_REFERENCES: usize = 256;
 
 /// The magic byte that starts a record in the registry's wire format.
 pub const MAGIC: u8 = 0;
@@ -286,7 +289,7 @@ impl SchemaRegistry {
             .await?;
         let registered = Arc::new(RegisteredSchema {
             id,
-            schema: parse_reply_schema(id, &reply)?,
+            schema: self.parse_reply_schema(id, &reply).await?,
         });
         insert(&self.by_id, id, registered.clone());
         Ok(registered)
@@ -308,16 +311,92 @@ impl SchemaRegistry {
             .await?;
         let id = int_field(&reply, "id")?;
         let version = int_field(&reply, "version")?;
-        let schema = match lock(&self.by_id).get(&id) {
-            Some(found) => found.clone(),
+        let cached = lock(&self.by_id).get(&id).cloned();
+        let schema = match cached {
+            Some(found) => found,
             None => Arc::new(RegisteredSchema {
                 id,
-                schema: parse_reply_schema(id, &reply)?,
+                schema: self.parse_reply_schema(id, &reply).await?,
             }),
         };
         insert(&self.by_id, id, schema.clone());
         insert(&self.versions, (subject.to_owned(), id), version);
         Ok(SubjectVersion { schema, version })
+    }
+
+    /// The schema of a registry answer (`schema`, `schemaType`,
+    /// `references`), compiled with the schemas it references.
+    async fn parse_reply_schema(&self, id: i32, reply: &Value) -> Result<Schema, RegistryError> {
+        let named = reply.get("schemaType").and_then(Value::as_str);
+        let kind = SchemaType::from_registry_name(named).ok_or_else(|| {
+            RegistryError::InvalidSchema(format!(
+                "schema {id} is of type {}, which is not supported",
+                named.unwrap_or_default()
+            ))
+        })?;
+        let text = reply
+            .get("schema")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("schema"))?;
+        let references = self.references_of(reply).await?;
+        Schema::parse_with_references(kind, text, &references).map_err(RegistryError::InvalidSchema)
+    }
+
+    /// Every schema a registry answer references, directly or through
+    /// other references, fetched by subject and version; each comes before
+    /// the schemas that use it, and each subject version once.
+    async fn references_of(&self, reply: &Value) -> Result<Vec<Reference>, RegistryError> {
+        struct Pending {
+            refs: Vec<ReferenceSpec>,
+            next: usize,
+            /// The referenced schema these are the references of.
+            schema: Option<Reference>,
+        }
+        let mut stack = vec![Pending {
+            refs: ReferenceSpec::list(reply)?,
+            next: 0,
+            schema: None,
+        }];
+        let mut seen = HashSet::new();
+        let mut resolved = Vec::new();
+        while let Some(top) = stack.last_mut() {
+            let Some(spec) = top.refs.get(top.next).cloned() else {
+                if let Some(done) = stack.pop().and_then(|p| p.schema) {
+                    resolved.push(done);
+                }
+                continue;
+            };
+            top.next += 1;
+            if !seen.insert((spec.subject.clone(), spec.version)) {
+                continue;
+            }
+            if seen.len() > MAX_REFERENCES {
+                return Err(RegistryError::InvalidSchema(format!(
+                    "the schema references more than {MAX_REFERENCES} schemas"
+                )));
+            }
+            let which = spec
+                .version
+                .map_or_else(|| "latest".to_owned(), |v| v.to_string());
+            let path = format!("/subjects/{}/versions/{which}", path_segment(&spec.subject));
+            let referenced = self
+                .call(Method::GET, &path, None)
+                .await
+                .map_err(|e| spec.failed(e))?;
+            let text = referenced
+                .get("schema")
+                .and_then(Value::as_str)
+                .ok_or_else(|| malformed("schema"))?;
+            stack.push(Pending {
+                refs: ReferenceSpec::list(&referenced)?,
+                next: 0,
+                schema: Some(Reference {
+                    name: spec.name,
+                    text: text.to_owned(),
+                }),
+            });
+        }
+        Ok(resolved)
     }
 
     /// One call, to each registry URL in turn until one answers.
@@ -386,19 +465,67 @@ fn schema_body(kind: SchemaType, text: &str) -> Value {
     }
 }
 
-fn parse_reply_schema(id: i32, reply: &Value) -> Result<Schema, RegistryError> {
-    let named = reply.get("schemaType").and_then(Value::as_str);
-    let kind = SchemaType::from_registry_name(named).ok_or_else(|| {
-        RegistryError::InvalidSchema(format!(
-            "schema {id} is of type {}, which is not supported",
-            named.unwrap_or_default()
-        ))
-    })?;
-    let text = reply
-        .get("schema")
-        .and_then(Value::as_str)
-        .ok_or_else(|| malformed("schema"))?;
-    Schema::parse(kind, text).map_err(RegistryError::InvalidSchema)
+/// One entry of a registry answer's `references`.
+#[derive(Debug, Clone)]
+struct ReferenceSpec {
+    /// The name the referring schema uses.
+    name: String,
+    subject: String,
+    /// `None`: the latest (`-1`).
+    version: Option<i32>,
+}
+
+impl ReferenceSpec {
+    /// The `references` of a registry answer (none if absent).
+    fn list(reply: &Value) -> Result<Vec<ReferenceSpec>, RegistryError> {
+        let Some(refs) = reply.get("references").filter(|r| !r.is_null()) else {
+            return Ok(Vec::new());
+        };
+        let refs = refs.as_array().ok_or_else(|| malformed("references"))?;
+        refs.iter()
+            .map(|r| {
+                let text = |field: &str| {
+                    r.get(field)
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .ok_or_else(|| malformed(&format!("references[].{field}")))
+                };
+                let version =
+                    int_field(r, "version").map_err(|_| malformed("references[].version"))?;
+                Ok(ReferenceSpec {
+                    name: text("name")?,
+                    subject: text("subject")?,
+                    version: (version != -1).then_some(version),
+                })
+            })
+            .collect()
+    }
+
+    /// `error`, from fetching this reference, saying so.
+    fn failed(&self, error: RegistryError) -> RegistryError {
+        let version = self
+            .version
+            .map_or_else(|| "latest".to_owned(), |v| v.to_string());
+        let context = format!(
+            "the referenced schema \"{}\" (subject \"{}\", version {version})",
+            self.name, self.subject
+        );
+        match error {
+            RegistryError::Rejected {
+                status,
+                error_code,
+                message,
+            } => RegistryError::Rejected {
+                status,
+                error_code,
+                message: format!("{context}: {message}"),
+            },
+            RegistryError::Unreachable(message) => {
+                RegistryError::Unreachable(format!("{context}: {message}"))
+            }
+            other => other,
+        }
+    }
 }
 
 fn int_field(reply: &Value, field: &str) -> Result<i32, RegistryError> {

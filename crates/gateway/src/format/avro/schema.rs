@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::format::schema::Reference;
+
 use super::encode::Encoder;
 use super::{describe, is_identifier, AvroError, MAX_SCHEMA_DEPTH};
 
@@ -77,9 +79,34 @@ impl Schema {
     /// Parses an Avro schema from its JSON text (the `schema` string of
     /// Schema Registry and of REST requests).
     pub fn parse(text: &str) -> Result<Schema, AvroError> {
+        Schema::parse_with_references(text, &[])
+    }
+
+    /// Parses an Avro schema that may use the named types the schemas of
+    /// `references` define (Schema Registry references, each before the
+    /// ones that use it); their types become part of this schema.
+    pub fn parse_with_references(
+        text: &str,
+        references: &[Reference],
+    ) -> Result<Schema, AvroError> {
+        let mut parser = Parser::default();
+        for reference in references {
+            let json: Value = serde_json::from_str(&reference.text).map_err(|err| {
+                AvroError::Schema(format!(
+                    "the referenced schema \"{}\" is not valid JSON: {err}",
+                    reference.name
+                ))
+            })?;
+            parser.parse_type(&json, "", 0).map_err(|problem| {
+                AvroError::Schema(format!(
+                    "the referenced schema \"{}\": {}",
+                    reference.name,
+                    problem.into_message()
+                ))
+            })?;
+        }
         let json: Value = serde_json::from_str(text)
             .map_err(|err| AvroError::Schema(format!("the schema is not valid JSON: {err}")))?;
-        let mut parser = Parser::default();
         let root = parser
             .parse_type(&json, "", 0)
             .map_err(Problem::into_error)?;
@@ -169,12 +196,16 @@ impl Problem {
     }
 
     fn into_error(self) -> AvroError {
-        AvroError::Schema(match self.field {
+        AvroError::Schema(self.into_message())
+    }
+
+    fn into_message(self) -> String {
+        match self.field {
             Some((record, field)) => {
                 format!("field \"{field}\" of record \"{record}\": {}", self.message)
             }
             None => self.message,
-        })
+        }
     }
 }
 

@@ -4,10 +4,13 @@
 //! the form some serializers register (confluent-kafka's Python client
 //! among them) and Confluent's Schema Registry accepts.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use prost_reflect::{FileDescriptor, MessageDescriptor};
 use protox::file::{File, FileResolver, GoogleFileResolver};
+
+use crate::format::schema::Reference;
 
 /// The name the schema's own file gets in the descriptor pool and in
 /// error messages.
@@ -27,26 +30,42 @@ impl Schema {
     /// Google's well-known types (`google/protobuf/timestamp.proto`,
     /// `duration`, `wrappers`, `struct`, `any`, `empty`, `field_mask`, and
     /// the other files under `google/protobuf/` such as `descriptor.proto`)
-    /// work; any other import is an error saying that schema references
-    /// are not supported. A file that defines no message is an error too.
+    /// work; any other import is an error (see
+    /// [`parse_with_references`](Schema::parse_with_references) for
+    /// schemas registered with references). A file that defines no message
+    /// is an error too.
     ///
     /// Errors locate the problem as `schema.proto:LINE:COLUMN: ...`.
     pub fn parse(text: &str) -> Result<Schema, String> {
-        let source = match descriptor_in_base64(text) {
-            Some(file) => Source::Descriptor(Box::new(file)),
-            None => Source::Text(text.to_owned()),
-        };
+        Schema::parse_with_references(text, &[])
+    }
+
+    /// Parses a .proto file that may import the files of `references`
+    /// (Schema Registry references: the name is the import path, the text
+    /// is the file, as .proto text or a base64 file descriptor).
+    pub fn parse_with_references(text: &str, references: &[Reference]) -> Result<Schema, String> {
+        // The schema's own file is `schema.proto` unless a reference has
+        // that name (nothing imports the schema's own file).
+        let mut own = SCHEMA_FILE.to_owned();
+        while references.iter().any(|r| r.name == own) {
+            own.insert(0, '_');
+        }
         let resolver = Resolver {
-            source,
+            own: own.clone(),
+            source: Source::of(&own, text),
+            references: references
+                .iter()
+                .map(|r| (r.name.clone(), Source::of(&r.name, &r.text)))
+                .collect(),
             google: GoogleFileResolver::new(),
         };
         let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler
-            .open_file(SCHEMA_FILE)
+            .open_file(&own)
             .map_err(|e| format!("invalid Protobuf schema: {e:?}"))?;
         let pool = compiler.descriptor_pool();
         let file = pool
-            .get_file_by_name(SCHEMA_FILE)
+            .get_file_by_name(&own)
             .ok_or_else(|| "invalid Protobuf schema: the file did not compile".to_owned())?;
         let message = file.messages().next().ok_or_else(|| {
             "invalid Protobuf schema: the schema defines no message type".to_owned()
@@ -86,9 +105,26 @@ enum Source {
     Descriptor(Box<prost_types::FileDescriptorProto>),
 }
 
-/// The file descriptor of `text` if it is a base64-encoded
+impl Source {
+    /// The file `name` as given in `text`.
+    fn of(name: &str, text: &str) -> Source {
+        match descriptor_in_base64(name, text) {
+            Some(file) => Source::Descriptor(Box::new(file)),
+            None => Source::Text(text.to_owned()),
+        }
+    }
+
+    fn open(&self, name: &str) -> Result<File, protox::Error> {
+        match self {
+            Source::Text(text) => File::from_source(name, text),
+            Source::Descriptor(file) => Ok(File::from_file_descriptor_proto((**file).clone())),
+        }
+    }
+}
+
+/// The file descriptor of `text`, named `name`, if it is a base64-encoded
 /// `FileDescriptorProto` (.proto text never is: it has spaces and `;`).
-fn descriptor_in_base64(text: &str) -> Option<prost_types::FileDescriptorProto> {
+fn descriptor_in_base64(name: &str, text: &str) -> Option<prost_types::FileDescriptorProto> {
     use base64::Engine as _;
     use prost::Message as _;
     let text = text.trim();
@@ -103,23 +139,28 @@ fn descriptor_in_base64(text: &str) -> Option<prost_types::FileDescriptorProto> 
         .decode(text)
         .ok()?;
     let mut file = prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
-    file.name = Some(SCHEMA_FILE.to_owned());
+    file.name = Some(name.to_owned());
     Some(file)
 }
 
-/// Serves the schema's own file and the Google files; refuses anything else.
+/// Serves the schema's own file, its references and the Google files;
+/// refuses anything else.
 struct Resolver {
+    /// The name of the schema's own file.
+    own: String,
     source: Source,
+    /// Import path → file.
+    references: HashMap<String, Source>,
     google: GoogleFileResolver,
 }
 
 impl FileResolver for Resolver {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if name == SCHEMA_FILE {
-            return match &self.source {
-                Source::Text(text) => File::from_source(name, text),
-                Source::Descriptor(file) => Ok(File::from_file_descriptor_proto((**file).clone())),
-            };
+        if name == self.own {
+            return self.source.open(name);
+        }
+        if let Some(file) = self.references.get(name) {
+            return file.open(name);
         }
         if name.starts_with("google/protobuf/") && name != "google/protobuf/compiler/plugin.proto" {
             if let Ok(file) = self.google.open_file(name) {
@@ -137,8 +178,8 @@ impl fmt::Display for UnsupportedImport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cannot import \"{}\": schema references are not supported; a schema may only \
-             import Google's well-known types (google/protobuf/*.proto)",
+            "cannot import \"{}\": it is not one of the schema's references, nor one of \
+             Google's well-known types (google/protobuf/*.proto)",
             self.0
         )
     }
@@ -218,13 +259,13 @@ mod tests {
             "syntax = \"proto3\";\nimport \"other/user.proto\";\nmessage M { int32 a = 1; }\n",
         )
         .unwrap_err();
-        assert!(err.contains("schema references are not supported"), "{err}");
+        assert!(err.contains("not one of the schema's references"), "{err}");
         assert!(err.contains("other/user.proto"), "{err}");
         let err = Schema::parse(
             "syntax = \"proto3\";\nimport \"google/protobuf/nope.proto\";\nmessage M {}\n",
         )
         .unwrap_err();
-        assert!(err.contains("schema references are not supported"), "{err}");
+        assert!(err.contains("not one of the schema's references"), "{err}");
         let err = Schema::parse("syntax = \"proto3\";\nimport \"schema.proto\";\nmessage M {}\n")
             .unwrap_err();
         assert!(err.starts_with("invalid Protobuf schema"), "{err}");
