@@ -304,6 +304,7 @@ mod tests {
             .iter()
             .chain(super::super::tls::SETTINGS)
             .chain(super::super::auth::SETTINGS)
+            .chain(crate::schema_registry::SSL_SETTINGS)
             .chain(
                 [
                     "client.sasl.jaas.config",

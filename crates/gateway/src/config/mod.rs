@@ -61,8 +61,6 @@ pub(crate) const KNOWN_SETTINGS: &[&str] = &[
     "response.mediatype.preferred",
     "schema.registry.basic.auth.credentials.source",
     "schema.registry.basic.auth.user.info",
-    "schema.registry.ssl.truststore.location",
-    "schema.registry.ssl.truststore.password",
     "schema.registry.url",
     "streaming.connection.max.duration.grace.period.ms",
     "streaming.connection.max.duration.ms",
@@ -489,6 +487,7 @@ impl Config {
 
         for (key, setting) in &raw.settings {
             if KNOWN_SETTINGS.contains(&key.as_str())
+                || crate::schema_registry::SSL_SETTINGS.contains(&key.as_str())
                 || tls::SETTINGS.contains(&key.as_str())
                 || auth::SETTINGS.contains(&key.as_str())
             {
@@ -646,25 +645,33 @@ impl Config {
                 let settings = crate::schema_registry::RegistrySettings {
                     urls: urls.clone(),
                     user_info: schema_registry_user_info,
-                    truststore: raw
-                        .value("schema.registry.ssl.truststore.location")
-                        .filter(|p| !p.is_empty())
-                        .map(PathBuf::from),
-                    truststore_password: raw
-                        .value("schema.registry.ssl.truststore.password")
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned),
+                    ssl: crate::schema_registry::SSL_SETTINGS
+                        .iter()
+                        .filter_map(|key| {
+                            let value = raw.value(key)?;
+                            let name = key.strip_prefix("schema.registry.")?;
+                            Some((name.to_owned(), value.trim().to_owned()))
+                        })
+                        .collect(),
                 };
-                // Reads the truststore now, so that a bad one stops the start.
+                if let Err(e) = settings.tls() {
+                    return Err(raw.invalid(&e.property, e.message));
+                }
+                // Reads the trust and key stores now, so that a bad one
+                // stops the start.
                 if let Err(e) = crate::schema_registry::SchemaRegistry::new(
                     &settings,
                     crate::schema_registry::DEFAULT_TIMEOUT,
                 ) {
-                    let key = if settings.truststore.is_some() {
-                        "schema.registry.ssl.truststore.location"
-                    } else {
-                        "schema.registry.url"
-                    };
+                    let key = [
+                        "schema.registry.ssl.keystore.location",
+                        "schema.registry.ssl.keystore.certificate.chain",
+                        "schema.registry.ssl.truststore.location",
+                        "schema.registry.ssl.truststore.certificates",
+                    ]
+                    .into_iter()
+                    .find(|key| settings.ssl_properties().any(|(given, _)| given == *key))
+                    .unwrap_or("schema.registry.url");
                     return Err(raw.invalid(key, e));
                 }
                 Some(settings)
@@ -862,14 +869,8 @@ impl Config {
                 );
                 put("schema.registry.basic.auth.user.info", info.clone());
             }
-            if let Some(path) = &registry.truststore {
-                put(
-                    "schema.registry.ssl.truststore.location",
-                    path.display().to_string(),
-                );
-            }
-            if let Some(password) = &registry.truststore_password {
-                put("schema.registry.ssl.truststore.password", password.clone());
+            for (key, value) in registry.ssl_properties() {
+                put(&key, value.to_owned());
             }
         }
         put(

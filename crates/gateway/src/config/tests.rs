@@ -788,6 +788,45 @@ fn invalid_schema_registry_url() {
     let settings = c.schema_registry.expect("registry settings");
     assert_eq!(settings.user_info.as_deref(), Some("u:secret-pw"));
     assert!(!format!("{settings:?}").contains("secret-pw"));
+    assert_invalid(
+        "schema.registry.url=https://sr:8081\nschema.registry.ssl.keystore.location=/no/such/store.p12",
+        "schema.registry.ssl.keystore.location",
+        "/no/such/store.p12",
+    );
+    assert_invalid(
+        "schema.registry.url=https://sr:8081\nschema.registry.ssl.keystore.type=BKS",
+        "schema.registry.ssl.keystore.type",
+        "BKS",
+    );
+    assert_invalid(
+        "schema.registry.url=https://sr:8081\nschema.registry.ssl.truststore.type=XYZ",
+        "schema.registry.ssl.truststore.type",
+        "XYZ",
+    );
+    let c = dev_config(
+        "schema.registry.url=https://sr:8081\n\
+         schema.registry.ssl.endpoint.identification.algorithm=\n\
+         schema.registry.ssl.key.password=key-secret\n\
+         schema.registry.ssl.cipher.suites=TLS_AES_128_GCM_SHA256",
+    );
+    let settings = c.schema_registry.clone().expect("registry settings");
+    assert_eq!(
+        settings.ssl.get("ssl.cipher.suites").map(String::as_str),
+        Some("TLS_AES_128_GCM_SHA256")
+    );
+    let tls = settings.tls().unwrap();
+    assert_eq!(tls.key_password.as_deref(), Some("key-secret"));
+    assert!(!format!("{settings:?}").contains("key-secret"));
+    let printed = c.print_config();
+    assert!(printed.contains("schema.registry.ssl.cipher.suites=TLS_AES_128_GCM_SHA256"));
+    assert!(!printed.contains("key-secret"), "{printed}");
+    let properties: String = c
+        .to_properties()
+        .iter()
+        .filter(|(k, _)| k.starts_with("schema.registry."))
+        .map(|(k, v)| format!("{k}={v}\n"))
+        .collect();
+    assert_eq!(dev_config(&properties).schema_registry, c.schema_registry);
     let (_, message) = invalid("schema.registry.url=http://sr:8081,ftp://user:hunter2@sr:21");
     assert!(!message.contains("hunter2"), "{message}");
     assert_eq!(dev_config("schema.registry.url=").schema_registry_url, None);

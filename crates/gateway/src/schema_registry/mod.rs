@@ -13,13 +13,15 @@
 
 mod http;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ::http::Method;
 use base64::Engine as _;
 use serde_json::{json, Value};
+use wire::conn::security::SecurityConfigError;
+use wire::conn::{SecuritySettings, TlsSettings};
 
 use crate::format::schema::{Reference, Schema, SchemaType};
 pub use http::Endpoint;
@@ -125,6 +127,26 @@ pub struct SubjectVersion {
     pub version: i32,
 }
 
+/// The `schema.registry.ssl.*` settings: the Kafka client's `ssl.*` TLS
+/// settings under the `schema.registry.` prefix, read the same way.
+pub const SSL_SETTINGS: &[&str] = &[
+    "schema.registry.ssl.truststore.location",
+    "schema.registry.ssl.truststore.password",
+    "schema.registry.ssl.truststore.type",
+    "schema.registry.ssl.truststore.certificates",
+    "schema.registry.ssl.keystore.location",
+    "schema.registry.ssl.keystore.password",
+    "schema.registry.ssl.keystore.type",
+    "schema.registry.ssl.key.password",
+    "schema.registry.ssl.keystore.key",
+    "schema.registry.ssl.keystore.certificate.chain",
+    "schema.registry.ssl.endpoint.identification.algorithm",
+    "schema.registry.ssl.cipher.suites",
+];
+
+/// The prefix of the registry's settings.
+const PREFIX: &str = "schema.registry.";
+
 /// How to reach the Schema Registry (`schema.registry.*`).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct RegistrySettings {
@@ -133,23 +155,50 @@ pub struct RegistrySettings {
     /// `user:password` (`schema.registry.basic.auth.user.info` when the
     /// credentials source is `USER_INFO`); otherwise the URLs' own.
     pub user_info: Option<String>,
-    /// `schema.registry.ssl.truststore.location`: the CA certificates
-    /// trusted for `https` (PEM, JKS or PKCS12); the web PKI roots if
-    /// unset.
-    pub truststore: Option<std::path::PathBuf>,
-    /// `schema.registry.ssl.truststore.password`.
-    pub truststore_password: Option<String>,
+    /// The [`SSL_SETTINGS`] given, by their names without the
+    /// `schema.registry.` prefix (`ssl.truststore.location`, ...): the CA
+    /// certificates trusted for `https` (the web PKI roots if none) and the
+    /// client certificate, if any.
+    pub ssl: BTreeMap<String, String>,
+}
+
+impl RegistrySettings {
+    /// The TLS settings of [`ssl`](Self::ssl); an error names the
+    /// `schema.registry.ssl.*` setting at fault.
+    pub fn tls(&self) -> Result<TlsSettings, SecurityConfigError> {
+        let properties = std::iter::once(("security.protocol", "SSL"))
+            .chain(self.ssl.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        SecuritySettings::from_properties(properties)
+            .map(|(settings, _)| settings.tls)
+            .map_err(|e| SecurityConfigError {
+                property: format!("{PREFIX}{}", e.property),
+                message: e.message,
+            })
+    }
+
+    /// The `schema.registry.ssl.*` settings given, by their full names.
+    pub fn ssl_properties(&self) -> impl Iterator<Item = (String, &str)> {
+        self.ssl
+            .iter()
+            .map(|(k, v)| (format!("{PREFIX}{k}"), v.as_str()))
+    }
 }
 
 impl std::fmt::Debug for RegistrySettings {
     /// Credentials are not shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let hidden = |s: &Option<String>| s.as_ref().map(|_| "[hidden]");
+        let ssl: BTreeMap<String, String> = self
+            .ssl_properties()
+            .map(|(k, v)| {
+                let shown = crate::config::redact(&k, v).into_owned();
+                (k, shown)
+            })
+            .collect();
         f.debug_struct("RegistrySettings")
             .field("urls", &crate::config::redact_url_credentials(&self.urls))
             .field("user_info", &hidden(&self.user_info))
-            .field("truststore", &self.truststore)
-            .field("truststore_password", &hidden(&self.truststore_password))
+            .field("ssl", &ssl)
             .finish()
     }
 }
@@ -200,24 +249,11 @@ impl SchemaRegistry {
                 base64::engine::general_purpose::STANDARD.encode(c)
             )
         });
-        let roots = match &settings.truststore {
-            Some(path) => {
-                wire::conn::tls::load_roots(path, settings.truststore_password.as_deref())
-                    .map_err(|e| format!("schema.registry.ssl.truststore.location: {e}"))?
-            }
-            None => rustls::RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            },
-        };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = settings.tls().map_err(|e| e.to_string())?;
+        let tls = wire::conn::tls::client_config(&tls).map_err(|e| e.to_string())?;
         Ok(SchemaRegistry {
             endpoints,
-            tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
+            tls: tokio_rustls::TlsConnector::from(tls),
             authorization,
             timeout,
             by_id: Mutex::default(),
