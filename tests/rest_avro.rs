@@ -466,6 +466,61 @@ fn an_https_registry() {
         .assert_error(408, 40801);
 }
 
+/// A registry that asks for a client certificate: the gateway presents the
+/// one of `schema.registry.ssl.keystore.*` (a PKCS12 store, then a PEM
+/// file holding both chain and key); without one the handshake fails and
+/// the produce is a registry failure.
+#[test]
+fn an_https_registry_with_client_certificates() {
+    let env = env();
+    let topic = env.create_topic("avro-mtls", 1);
+    let registry = SchemaRegistry::start_mtls();
+    let tls = kafka_gateway_tests::repo_root().join("crates/wire/tests/fixtures/tls");
+    let trust = format!(
+        "--schema.registry.ssl.truststore.location={}",
+        tls.join("ca.pem").display()
+    );
+    let gateway = |extra: &[&str]| {
+        let mut args = vec![
+            format!("--bootstrap.servers={}", env.broker.bootstrap),
+            format!("--schema.registry.url={}", registry.url()),
+            trust.clone(),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        TestGateway::start_with(&args)
+    };
+    let body = json!({"value_schema": "\"long\"", "records": [{"value": 7}]});
+    let p12 = format!(
+        "--schema.registry.ssl.keystore.location={}",
+        tls.join("client.p12").display()
+    );
+    let with_p12 = gateway(&[&p12, "--schema.registry.ssl.keystore.password=changeit"]);
+    let answer = ok(&with_p12.post(&format!("/topics/{topic}"), AVRO, &body));
+    assert_eq!(answer["value_schema_id"], 1, "{answer}");
+    assert_eq!(answer["offsets"][0]["offset"], 0, "{answer}");
+    let pem = format!(
+        "--schema.registry.ssl.keystore.location={}",
+        tls.join("client-keystore.pem").display()
+    );
+    let with_pem = gateway(&[&pem]);
+    let answer = ok(&with_pem.post(&format!("/topics/{topic}"), AVRO, &body));
+    assert_eq!(answer["offsets"][0]["offset"], 1, "{answer}");
+    let without = gateway(&[]);
+    let refused = without.post(&format!("/topics/{topic}"), AVRO, &body);
+    refused.assert_error(408, 40801);
+    let message = refused.json()["message"].to_string();
+    assert!(
+        message.contains("Schema registration or lookup failed"),
+        "{message}"
+    );
+    let offsets = ok(&without.get(&format!("/topics/{topic}/partitions/0/offsets")));
+    assert_eq!(
+        offsets["end_offset"], 2,
+        "nothing written without the certificate"
+    );
+}
+
 /// confluent-kafka's Avro deserializer over `data`.
 fn deserialize(env: &Env, topic: &str, field: &str, data: Vec<Value>) -> Vec<Value> {
     env.deserialize("avro", topic, field, "", data)

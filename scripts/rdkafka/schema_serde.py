@@ -17,6 +17,17 @@ prints it (lowerCamelCase names, 64-bit integers as strings, default values
 included) and ParseDict reads it. For Protobuf the first message of the
 .proto is used; the .proto is compiled with grpcio-tools' protoc.
 
+Optional request fields, for schemas with references:
+  "references": [{"name", "subject", "version"}, ...]   (avro, json) the
+      references of "schema"; the serializer is given
+      Schema(schema, type, references) and resolves them in the registry
+  "imports": {"common.proto": "<.proto text>", ...}      (protobuf) the files
+      "schema" imports (directly or through each other), compiled with it;
+      the serializer registers them as subjects of their own (named by the
+      import path) and "schema" with references to them
+  "conf": {...}   more serializer settings, e.g.
+      {"auto.register.schemas": false, "use.latest.version": true}
+
 Response (stdout, JSON):
   serialize:   {"data": [b64, ...]}   (Schema Registry wire format; the schema
                                       is registered under the topic's subject)
@@ -34,14 +45,24 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from _common import b64decode, b64encode, fail, read_request, write_response
 
 
-def protobuf_class(schema_text):
-    """The generated class of the first message of a .proto file."""
+def protobuf_class(schema_text, imports=None):
+    """The generated class of the first message of a .proto file; `imports`
+    maps the import paths of the files it imports to their text."""
     from grpc_tools import protoc
 
     workdir = tempfile.mkdtemp(prefix="schema-serde-")
     with open(os.path.join(workdir, "message.proto"), "w") as f:
         f.write(schema_text)
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    for name, text in (imports or {}).items():
+        path = os.path.join(workdir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        status = protoc.main(["protoc", f"-I{workdir}", f"-I{include}",
+                              f"--python_out={workdir}", path])
+        if status != 0:
+            fail(f"protoc failed on {name} with status {status}")
     status = protoc.main(["protoc", f"-I{workdir}", f"-I{include}",
                           f"--python_out={workdir}", os.path.join(workdir, "message.proto")])
     if status != 0:
@@ -80,9 +101,10 @@ def main():
         from google.protobuf import json_format
         from confluent_kafka.schema_registry.protobuf import (ProtobufDeserializer,
                                                               ProtobufSerializer)
-        cls = protobuf_class(req["schema"])
+        cls = protobuf_class(req["schema"], req.get("imports"))
         conf = {"use.deprecated.format": False}
-        serializer = lambda: ProtobufSerializer(cls, client, conf)
+        serializer_conf = dict(conf, **req.get("conf", {}))
+        serializer = lambda: ProtobufSerializer(cls, client, serializer_conf)
         deserializer = lambda: ProtobufDeserializer(cls, conf)
         try:
             to_output = lambda m: json_format.MessageToDict(
@@ -93,6 +115,16 @@ def main():
         from_input = lambda v: json_format.ParseDict(v, cls())
     else:
         fail("`format` must be avro, json or protobuf")
+
+    if fmt in ("avro", "json") and ("references" in req or "conf" in req):
+        from confluent_kafka.schema_registry import Schema, SchemaReference
+        schema = Schema(req["schema"], {"avro": "AVRO", "json": "JSON"}[fmt],
+                        [SchemaReference(r["name"], r["subject"], r["version"])
+                         for r in req.get("references", [])])
+        if fmt == "avro":
+            serializer = lambda: AvroSerializer(client, schema, conf=req.get("conf"))
+        else:
+            serializer = lambda: JSONSerializer(schema, client, conf=req.get("conf"))
 
     if op == "serialize":
         s = serializer()

@@ -109,6 +109,14 @@ impl Env {
         out["values"].as_array().expect("values").clone()
     }
 
+    /// Runs `schema_serde.py` with `request`, its `registry` set to this
+    /// registry: for what [`Env::serialize`] and [`Env::deserialize`] do
+    /// not pass on (`references`, `imports`, `conf`).
+    pub fn schema_serde(&self, mut request: Value) -> Value {
+        request["registry"] = json!(self.registry.url());
+        run_python("schema_serde.py", &[], &request)
+    }
+
     /// Produces `values` (base64) with librdkafka to partition 0 of `topic`,
     /// without keys.
     pub fn produce_raw(&self, topic: &str, values: &[Value]) {

@@ -12,6 +12,17 @@
 //! schemas are compared as JSON values, so formatting does not matter;
 //! Protobuf schemas as text. With [`SchemaRegistry::start_with_user`]
 //! every request needs HTTP Basic credentials.
+//!
+//! Schema references work as in Confluent's registry: registering and
+//! looking up take an optional `"references": [{"name", "subject",
+//! "version"}]`, a schema is the same schema only with the same references
+//! (in the same order), the answers about a schema carry its `references`
+//! (the key is left out when there are none), and registering a schema
+//! whose reference names a subject or version the registry does not have
+//! is refused with `422` / `42201`. [`SchemaRegistry::register`] registers
+//! from a test directly; [`SchemaRegistry::register_unchecked`] stores a
+//! schema without checking its references (to test references that cannot
+//! be resolved).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -23,19 +34,37 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-/// A registered schema: its `schemaType` (`AVRO`, `JSON`, `PROTOBUF`) and
-/// its text.
+/// A schema reference: the name the referring schema uses (an import
+/// path, a full Avro name, a JSON Schema `$ref`), and the subject and
+/// version of the referenced schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reference {
+    name: String,
+    subject: String,
+    version: i64,
+}
+
+impl Reference {
+    fn json(&self) -> Value {
+        json!({"name": self.name, "subject": self.subject, "version": self.version})
+    }
+}
+
+/// A registered schema: its `schemaType` (`AVRO`, `JSON`, `PROTOBUF`), its
+/// text and its references.
 #[derive(Debug, Clone)]
 struct Registered {
     kind: String,
     text: String,
+    references: Vec<Reference>,
 }
 
 impl Registered {
-    /// Whether `other` is the same schema: same type, and the same JSON
-    /// value (Avro, JSON Schema) or text (Protobuf).
-    fn same(&self, kind: &str, text: &str) -> bool {
+    /// Whether `other` is the same schema: same type, the same JSON value
+    /// (Avro, JSON Schema) or text (Protobuf), and the same references.
+    fn same(&self, kind: &str, text: &str, references: &[Reference]) -> bool {
         self.kind == kind
+            && self.references == references
             && match serde_json::from_str::<Value>(&self.text) {
                 Ok(mine) => serde_json::from_str::<Value>(text).ok() == Some(mine),
                 Err(_) => self.text.trim() == text.trim(),
@@ -47,6 +76,14 @@ impl Registered {
         let mut v = json!({"schema": self.text});
         if self.kind != "AVRO" {
             v["schemaType"] = json!(self.kind);
+        }
+        if !self.references.is_empty() {
+            v["references"] = self
+                .references
+                .iter()
+                .map(Reference::json)
+                .collect::<Vec<_>>()
+                .into();
         }
         v
     }
@@ -62,11 +99,74 @@ struct Store {
 }
 
 impl Store {
-    fn id_of(&self, kind: &str, text: &str) -> Option<usize> {
+    fn id_of(&self, kind: &str, text: &str, references: &[Reference]) -> Option<usize> {
         self.schemas
             .iter()
-            .position(|s| s.same(kind, text))
+            .position(|s| s.same(kind, text, references))
             .map(|i| i + 1)
+    }
+
+    /// Whether version `version` of `subject` exists (`-1`: the latest).
+    fn has_version(&self, subject: &str, version: i64) -> bool {
+        self.subjects.get(subject).is_some_and(|versions| {
+            (version == -1 && !versions.is_empty())
+                || usize::try_from(version).is_ok_and(|v| v >= 1 && v <= versions.len())
+        })
+    }
+
+    /// Registers `text` under `subject` (the same schema keeps its ID and
+    /// version); with `check`, every reference must name an existing
+    /// subject version (`422` / `42201` otherwise, as Confluent's
+    /// registry answers).
+    fn register(
+        &mut self,
+        subject: &str,
+        schema: (String, String, Vec<Reference>),
+        check: bool,
+    ) -> (u16, Value) {
+        let (kind, text, references) = schema;
+        if check {
+            if let Some(missing) = references
+                .iter()
+                .find(|r| !self.has_version(&r.subject, r.version))
+            {
+                return error(
+                    422,
+                    42201,
+                    &format!(
+                        "Invalid schema: reference '{}' to subject '{}' version {} not found",
+                        missing.name, missing.subject, missing.version
+                    ),
+                );
+            }
+        }
+        let id = match self.id_of(&kind, &text, &references) {
+            Some(id) => id,
+            None => {
+                self.schemas.push(Registered {
+                    kind,
+                    text,
+                    references,
+                });
+                self.schemas.len()
+            }
+        };
+        let versions = self.subjects.entry(subject.to_owned()).or_default();
+        if !versions.contains(&id) {
+            versions.push(id);
+        }
+        let version = versions.iter().position(|v| *v == id).unwrap_or(0) + 1;
+        (200, self.found(subject, version))
+    }
+
+    /// The answer about version `version` (1-based, existing) of `subject`.
+    fn found(&self, subject: &str, version: usize) -> Value {
+        let id = self.subjects[subject][version - 1];
+        let mut v = self.schemas[id - 1].json();
+        v["subject"] = json!(subject);
+        v["version"] = json!(version);
+        v["id"] = json!(id);
+        v
     }
 }
 
@@ -77,6 +177,7 @@ pub struct SchemaRegistry {
     stopped: Arc<AtomicBool>,
     requests: Arc<AtomicUsize>,
     https: bool,
+    store: Arc<Mutex<Store>>,
 }
 
 impl SchemaRegistry {
@@ -94,26 +195,14 @@ impl SchemaRegistry {
     /// `server.key` of `crates/wire/tests/fixtures/tls` (issued by `ca.pem`
     /// there, for 127.0.0.1); [`SchemaRegistry::url`] is then `https://`.
     pub fn start_tls() -> SchemaRegistry {
-        let fixtures = crate::repo_root().join("crates/wire/tests/fixtures/tls");
-        let certs = rustls_pemfile::certs(&mut BufReader::new(
-            std::fs::File::open(fixtures.join("server.pem")).expect("server.pem"),
-        ))
-        .collect::<Result<Vec<_>, _>>()
-        .expect("certificates");
-        let key = rustls_pemfile::private_key(&mut BufReader::new(
-            std::fs::File::open(fixtures.join("server.key")).expect("server.key"),
-        ))
-        .expect("key")
-        .expect("a key");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server config");
-        SchemaRegistry::start_inner(None, Some(Arc::new(config)))
+        SchemaRegistry::start_inner(None, Some(server_tls(false)))
+    }
+
+    /// An `https` registry that requires a client certificate issued by
+    /// the test CA (`crates/wire/tests/fixtures/tls/ca.pem`), as a registry
+    /// with mutual TLS does.
+    pub fn start_mtls() -> SchemaRegistry {
+        SchemaRegistry::start_inner(None, Some(server_tls(true)))
     }
 
     fn start_inner(
@@ -130,6 +219,7 @@ impl SchemaRegistry {
         {
             let stopped = stopped.clone();
             let requests = requests.clone();
+            let store = store.clone();
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stopped.load(Ordering::SeqCst) {
@@ -159,6 +249,7 @@ impl SchemaRegistry {
             stopped,
             requests,
             https,
+            store,
         }
     }
 
@@ -172,6 +263,67 @@ impl SchemaRegistry {
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
+
+    /// The address the registry listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Registers a schema of type `kind` (`AVRO`, `JSON`, `PROTOBUF`)
+    /// under `subject` with `references` (`[{"name", "subject",
+    /// "version"}]`), in-process, as `POST /subjects/{subject}/versions`
+    /// would (not counted in [`SchemaRegistry::requests`]): the answer
+    /// (`{"subject", "version", "id", "schema", ...}`), or the error's
+    /// status and body.
+    pub fn register(
+        &self,
+        subject: &str,
+        kind: &str,
+        text: &str,
+        references: &[Value],
+    ) -> Result<Value, (u16, Value)> {
+        self.register_inner(subject, kind, text, references, true)
+    }
+
+    /// Like [`SchemaRegistry::register`], but stores the schema even if
+    /// its references name subjects or versions the registry does not have.
+    ///
+    /// # Panics
+    ///
+    /// If the schema is invalid otherwise (unknown type, malformed
+    /// references, an Avro or JSON schema that is not JSON).
+    pub fn register_unchecked(
+        &self,
+        subject: &str,
+        kind: &str,
+        text: &str,
+        references: &[Value],
+    ) -> Value {
+        self.register_inner(subject, kind, text, references, false)
+            .unwrap_or_else(|(status, body)| panic!("{status}: {body}"))
+    }
+
+    fn register_inner(
+        &self,
+        subject: &str,
+        kind: &str,
+        text: &str,
+        references: &[Value],
+        check: bool,
+    ) -> Result<Value, (u16, Value)> {
+        let body = json!({"schema": text, "schemaType": kind, "references": references});
+        let schema = schema_of(&body)?;
+        let (status, answer) = self
+            .store
+            .lock()
+            .expect("store")
+            .register(subject, schema, check);
+        if status == 200 {
+            Ok(answer)
+        } else {
+            Err((status, answer))
+        }
+    }
 }
 
 impl Drop for SchemaRegistry {
@@ -182,7 +334,40 @@ impl Drop for SchemaRegistry {
     }
 }
 
-/// Serves the requests of one connection (keep-alive).
+/// Serves the requests of one connection (keep-alive, until the client
+/// closes it or sends `Connection: close`).
+/// The test registry's TLS configuration (the wire crate's server
+/// fixture); with `client_auth`, clients must present a certificate issued
+/// by the test CA.
+fn server_tls(client_auth: bool) -> Arc<rustls::ServerConfig> {
+    let fixtures = crate::repo_root().join("crates/wire/tests/fixtures/tls");
+    let pem = |name: &str| BufReader::new(std::fs::File::open(fixtures.join(name)).expect(name));
+    let certs = rustls_pemfile::certs(&mut pem("server.pem"))
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certificates");
+    let key = rustls_pemfile::private_key(&mut pem("server.key"))
+        .expect("key")
+        .expect("a key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("versions");
+    let builder = if client_auth {
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in rustls_pemfile::certs(&mut pem("ca.pem")) {
+            roots.add(ca.expect("CA certificate")).expect("a CA");
+        }
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("client verifier");
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    Arc::new(builder.with_single_cert(certs, key).expect("server config"))
+}
+
 fn serve<S: Read + Write>(
     stream: S,
     store: &Mutex<Store>,
@@ -202,6 +387,7 @@ fn serve<S: Read + Write>(
         let (method, target) = (method.to_owned(), target.to_owned());
         let mut length = 0usize;
         let mut authorization = None;
+        let mut close = false;
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 {
@@ -215,6 +401,7 @@ fn serve<S: Read + Write>(
                 match name.trim().to_ascii_lowercase().as_str() {
                     "content-length" => length = value.trim().parse().unwrap_or(0),
                     "authorization" => authorization = Some(value.trim().to_owned()),
+                    "connection" => close = value.trim().eq_ignore_ascii_case("close"),
                     _ => {}
                 }
             }
@@ -238,7 +425,7 @@ fn serve<S: Read + Write>(
             text.len()
         );
         let writer = reader.get_mut();
-        if writer.write_all(response.as_bytes()).is_err() || writer.flush().is_err() {
+        if writer.write_all(response.as_bytes()).is_err() || writer.flush().is_err() || close {
             return;
         }
     }
@@ -267,68 +454,76 @@ fn unescape(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The schema of a registration or lookup body: its type, text and
+/// references.
+fn schema_of(body: &Value) -> Result<(String, String, Vec<Reference>), (u16, Value)> {
+    let kind = body
+        .get("schemaType")
+        .and_then(Value::as_str)
+        .unwrap_or("AVRO")
+        .to_owned();
+    if !["AVRO", "JSON", "PROTOBUF"].contains(&kind.as_str()) {
+        return Err(error(422, 42201, &format!("Invalid schema type {kind}")));
+    }
+    let text = body
+        .get("schema")
+        .and_then(Value::as_str)
+        .ok_or_else(|| error(422, 42201, "Invalid schema: no schema"))?;
+    if kind != "PROTOBUF" {
+        serde_json::from_str::<Value>(text)
+            .map_err(|e| error(422, 42201, &format!("Invalid schema: {e}")))?;
+    }
+    let references = match body.get("references") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(refs)) => refs
+            .iter()
+            .map(|r| {
+                let field = |name: &str| r.get(name).and_then(Value::as_str).map(str::to_owned);
+                match (
+                    field("name"),
+                    field("subject"),
+                    r.get("version").and_then(Value::as_i64),
+                ) {
+                    (Some(name), Some(subject), Some(version)) => Ok(Reference {
+                        name,
+                        subject,
+                        version,
+                    }),
+                    _ => Err(error(422, 42201, &format!("Invalid schema: reference {r}"))),
+                }
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(error(
+                422,
+                42201,
+                &format!("Invalid schema: references {other}"),
+            ))
+        }
+    };
+    Ok((kind, text.to_owned(), references))
+}
+
 fn handle(store: &mut Store, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let segments: Vec<String> = path.trim_matches('/').split('/').map(unescape).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let schema_of = |body: &Value| -> Result<(String, String), (u16, Value)> {
-        let kind = body
-            .get("schemaType")
-            .and_then(Value::as_str)
-            .unwrap_or("AVRO")
-            .to_owned();
-        if !["AVRO", "JSON", "PROTOBUF"].contains(&kind.as_str()) {
-            return Err(error(422, 42201, &format!("Invalid schema type {kind}")));
-        }
-        let text = body
-            .get("schema")
-            .and_then(Value::as_str)
-            .ok_or_else(|| error(422, 42201, "Invalid schema: no schema"))?;
-        if kind != "PROTOBUF" {
-            serde_json::from_str::<Value>(text)
-                .map_err(|e| error(422, 42201, &format!("Invalid schema: {e}")))?;
-        }
-        Ok((kind, text.to_owned()))
-    };
-    let found = |store: &Store, subject: &str, version: usize| {
-        let id = store.subjects[subject][version - 1];
-        let mut v = store.schemas[id - 1].json();
-        v["subject"] = json!(subject);
-        v["version"] = json!(version);
-        v["id"] = json!(id);
-        v
-    };
     match (method, segments.as_slice()) {
         ("GET", ["subjects"]) => (200, json!(store.subjects.keys().collect::<Vec<_>>())),
-        ("POST", ["subjects", subject, "versions"]) => {
-            let (kind, text) = match schema_of(body) {
-                Ok(s) => s,
-                Err(e) => return e,
-            };
-            let id = match store.id_of(&kind, &text) {
-                Some(id) => id,
-                None => {
-                    store.schemas.push(Registered { kind, text });
-                    store.schemas.len()
-                }
-            };
-            let versions = store.subjects.entry((*subject).to_owned()).or_default();
-            if !versions.contains(&id) {
-                versions.push(id);
-            }
-            let version = versions.iter().position(|v| *v == id).unwrap_or(0) + 1;
-            (200, found(store, subject, version))
-        }
+        ("POST", ["subjects", subject, "versions"]) => match schema_of(body) {
+            Ok(schema) => store.register(subject, schema, true),
+            Err(e) => e,
+        },
         ("POST", ["subjects", subject]) => {
-            let (kind, text) = match schema_of(body) {
+            let (kind, text, references) = match schema_of(body) {
                 Ok(s) => s,
                 Err(e) => return e,
             };
             let Some(versions) = store.subjects.get(*subject) else {
                 return error(404, 40401, &format!("Subject '{subject}' not found."));
             };
-            let id = store.id_of(&kind, &text);
+            let id = store.id_of(&kind, &text, &references);
             match versions.iter().position(|v| Some(*v) == id) {
-                Some(i) => (200, found(store, subject, i + 1)),
+                Some(i) => (200, store.found(subject, i + 1)),
                 None => error(404, 40403, "Schema not found"),
             }
         }
@@ -337,13 +532,13 @@ fn handle(store: &mut Store, method: &str, path: &str, body: &Value) -> (u16, Va
                 return error(404, 40401, &format!("Subject '{subject}' not found."));
             };
             let n = match *version {
-                "latest" => versions.len(),
+                "latest" | "-1" => versions.len(),
                 v => v.parse().unwrap_or(0),
             };
             if n == 0 || n > versions.len() {
                 return error(404, 40402, &format!("Version {version} not found."));
             }
-            (200, found(store, subject, n))
+            (200, store.found(subject, n))
         }
         ("GET", ["schemas", "ids", id]) => match id.parse::<usize>() {
             Ok(id) if id >= 1 && id <= store.schemas.len() => (200, store.schemas[id - 1].json()),
