@@ -226,6 +226,26 @@ fn register(env: &Env, subject: &str, kind: &str, text: &str, refs: &[Value]) ->
     )
 }
 
+/// Registers `chain` in order — (subject, reference name, schema text),
+/// each after the first with a reference to the one before it — then
+/// `text` under `subject`, referencing the last; returns `text`'s ID.
+fn register_chain(
+    env: &Env,
+    kind: &str,
+    chain: &[(&str, &str, &str)],
+    subject: &str,
+    text: &str,
+) -> i64 {
+    let mut previous: Option<Value> = None;
+    for (chain_subject, name, chain_text) in chain {
+        let refs: Vec<Value> = previous.take().into_iter().collect();
+        let (_, version) = register(env, chain_subject, kind, chain_text, &refs);
+        previous = Some(reference(name, chain_subject, version));
+    }
+    let refs: Vec<Value> = previous.into_iter().collect();
+    register(env, subject, kind, text, &refs).0
+}
+
 /// A GET of the registry's REST API.
 fn registry_get(registry: &SchemaRegistry, path: &str) -> HttpResponse {
     http_request(registry.addr(), "GET", path, &[], None)
@@ -796,24 +816,15 @@ fn avro_nested_references() {
     let env = env();
     let gw = &env.gateway;
     let topic = env.create_topic("refs-avro-nested", 1);
-    let (_, address_version) = register(env, "address", "AVRO", ADDRESS_AVSC, &[]);
-    let (_, customer_version) = register(
+    let id = register_chain(
         env,
-        "customer",
         "AVRO",
-        CUSTOMER_AVSC,
-        &[reference("com.example.Address", "address", address_version)],
-    );
-    let (id, _) = register(
-        env,
+        &[
+            ("address", "com.example.Address", ADDRESS_AVSC),
+            ("customer", "com.example.Customer", CUSTOMER_AVSC),
+        ],
         &format!("{topic}-value"),
-        "AVRO",
         INVOICE_AVSC,
-        &[reference(
-            "com.example.Customer",
-            "customer",
-            customer_version,
-        )],
     );
     let answer = ok(&gw.post(
         &format!("/topics/{topic}"),
@@ -993,24 +1004,15 @@ fn jsonschema_nested_references() {
     let env = env();
     let gw = &env.gateway;
     let topic = env.create_topic("refs-json-nested", 1);
-    let (_, address_version) = register(env, "address-json", "JSON", ADDRESS_JSON, &[]);
-    let (_, customer_version) = register(
+    let id = register_chain(
         env,
-        "customer-json",
         "JSON",
-        CUSTOMER_JSON,
-        &[reference("address.json", "address-json", address_version)],
-    );
-    let (id, _) = register(
-        env,
+        &[
+            ("address-json", "address.json", ADDRESS_JSON),
+            ("customer-json", "customer.json", CUSTOMER_JSON),
+        ],
         &format!("{topic}-value"),
-        "JSON",
         INVOICE_JSON,
-        &[reference(
-            "customer.json",
-            "customer-json",
-            customer_version,
-        )],
     );
     let answer = ok(&gw.post(
         &format!("/topics/{topic}"),
