@@ -314,28 +314,49 @@ async fn members_join_commit_rebalance_and_leave() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wire_and_librdkafka_split_a_topic_and_read_each_record_once() {
+    split_a_topic_with_librdkafka(None).await;
+}
+
+/// The same with librdkafka speaking only `cooperative-sticky`: it keeps
+/// its partitions through rebalances and gives up only those that move,
+/// while the `wire` member, an eager member of the same protocol, may lead
+/// the group or be led.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wire_and_a_cooperative_librdkafka_member_split_a_topic() {
+    split_a_topic_with_librdkafka(Some("cooperative-sticky")).await;
+}
+
+/// A `wire` member and a librdkafka member in one group read a 4-partition
+/// topic, each record once; `strategy`: the assignor both use (default:
+/// each its own defaults).
+async fn split_a_topic_with_librdkafka(strategy: Option<&str>) {
     let client = client().await;
     let topic = topic(&client, "interop-group", 4).await;
     let group = unique_topic("interop-g");
     let script = {
+        let mut config = json!({"session.timeout.ms": 3000, "heartbeat.interval.ms": 300});
+        if let Some(strategy) = strategy {
+            config["partition.assignment.strategy"] = json!(strategy);
+        }
         let request = json!({
             "bootstrap": broker(),
             "topic": topic,
             "group": group,
             "idle_s": 6,
             "timeout_s": 120,
-            "config": {"session.timeout.ms": 3000, "heartbeat.interval.ms": 300},
+            "config": config,
         });
         std::thread::spawn(move || run_python("group_member.py", &[], &request))
     };
-    let mut ours = consumer(
-        &client,
-        ConsumerConfig {
-            enable_auto_commit: true,
-            auto_commit_interval: Duration::from_millis(500),
-            ..group_config(&group)
-        },
-    );
+    let mut config = ConsumerConfig {
+        enable_auto_commit: true,
+        auto_commit_interval: Duration::from_millis(500),
+        ..group_config(&group)
+    };
+    if let Some(strategy) = strategy {
+        config.assignment_strategies = vec![strategy.to_owned()];
+    }
+    let mut ours = consumer(&client, config);
     ours.subscribe([topic.clone()]).expect("subscribe");
     let mut read = Vec::new();
     // Wait until the group has both members: our share is half the topic.
@@ -348,6 +369,9 @@ async fn wire_and_librdkafka_split_a_topic_and_read_each_record_once() {
     )
     .await;
     let our_partitions: BTreeSet<i32> = ours.assignment().iter().map(|tp| tp.partition).collect();
+    if let Some(strategy) = strategy {
+        assert_eq!(ours.group_protocol().as_deref(), Some(strategy));
+    }
     let n_per_partition = 50;
     produce(&client, &topic, 4, n_per_partition, "rec").await;
     // Read until librdkafka is done (it stops once idle for a while, long
@@ -367,10 +391,8 @@ async fn wire_and_librdkafka_split_a_topic_and_read_each_record_once() {
     ours.close().await.expect("close");
     let theirs = script.join().expect("script thread");
     assert_eq!(theirs["timed_out"], false, "{theirs}");
-    let their_assignment: BTreeSet<i32> = theirs["assignments"]
+    let their_assignment: BTreeSet<i32> = theirs["final_assignment"]
         .as_array()
-        .and_then(|a| a.last())
-        .and_then(|a| a.as_array())
         .map(|a| {
             a.iter()
                 .filter_map(|p| p.as_i64())

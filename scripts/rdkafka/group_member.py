@@ -11,7 +11,9 @@ Request (stdin, JSON):
 
 Response (stdout, JSON):
   {"records": [{"partition": p, "offset": o, "key": b64|null, "value": b64|null}, ...],
-   "assignments": [[p, ...], ...],     (every assignment received, in order)
+   "assignments": [[p, ...], ...],     (every assignment received, in order; with
+                                        cooperative-sticky, the partitions added)
+   "final_assignment": [p, ...],       (the partitions held when it stopped)
    "member_id": "...",
    "timed_out": bool}
 Offsets are committed automatically (enable.auto.commit) and on close, which
@@ -60,6 +62,7 @@ def main():
     records = []
     timed_out = False
     member_id = ""
+    final_assignment = []
     try:
         consumer.subscribe([req["topic"]], on_assign=on_assign, on_revoke=on_revoke)
         last_record = None
@@ -93,10 +96,12 @@ def main():
             member_id = consumer.memberid() or ""
         except Exception:  # older bindings
             member_id = ""
+        final_assignment = sorted(p.partition for p in consumer.assignment())
     finally:
         consumer.close()
     write_response(
-        {"records": records, "assignments": assignments, "member_id": member_id, "timed_out": timed_out}
+        {"records": records, "assignments": assignments, "final_assignment": final_assignment,
+         "member_id": member_id, "timed_out": timed_out}
     )
 
 

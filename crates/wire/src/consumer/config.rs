@@ -31,7 +31,7 @@ pub struct ConsumerConfig {
     /// `auto.commit.interval.ms`.
     pub auto_commit_interval: Duration,
     /// `partition.assignment.strategy`: assignor names in order of
-    /// preference (`range`, `roundrobin`).
+    /// preference (`range`, `roundrobin`, `cooperative-sticky`).
     pub assignment_strategies: Vec<String>,
     /// `exclude.internal.topics`: pattern subscriptions skip internal topics.
     pub exclude_internal_topics: bool,
@@ -215,7 +215,7 @@ mod tests {
         for (k, v) in [
             ("auto.offset.reset", "middle"),
             ("session.timeout.ms", "-1"),
-            ("partition.assignment.strategy", "cooperative-sticky"),
+            ("partition.assignment.strategy", "sticky"),
             ("partition.assignment.strategy", ""),
             ("enable.auto.commit", "yes"),
             ("no.such.property", "1"),

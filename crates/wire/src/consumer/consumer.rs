@@ -273,6 +273,15 @@ impl Consumer {
             .map_or(-1, |g| g.membership.state().generation)
     }
 
+    /// The protocol (assignor) the group chose at the last join, e.g.
+    /// `range` or `cooperative-sticky`; `None` before the first join or
+    /// without a group.
+    pub fn group_protocol(&self) -> Option<String> {
+        self.group
+            .as_ref()
+            .and_then(|g| g.membership.state().protocol)
+    }
+
     /// The broker id of the group's coordinator, once it has been found.
     pub fn coordinator_id(&self) -> Option<i32> {
         self.group

@@ -9,16 +9,26 @@
 //! id, comparing strings by UTF-16 code units as Java does. Both are
 //! *eager*: every member gives up all its partitions before rejoining.
 //!
+//! `cooperative-sticky` ([`CooperativeStickyAssignor`]) is the protocol of
+//! Java's `CooperativeStickyAssignor` and librdkafka's assignor of that
+//! name: balanced, keeping the partitions members report owning, and never
+//! handing a member a partition another member still owns. It lets a
+//! consumer of this crate join groups whose other members only speak it,
+//! and lead them. This crate's consumer itself stays an *eager* member
+//! whatever the protocol, as a Java consumer does when its assignor list
+//! mixes eager and cooperative assignors: it gives up all its partitions
+//! before each rejoin and reports owning none.
+//!
 //! The rack-aware refinement of `range` (KIP-881) is not applied: it only
 //! changes the result when members announce racks and partitions have
 //! replicas on them, and the result without it is still a valid assignment.
-//! `cooperative-sticky` is not provided.
 //!
 //! # References
 //! - Java `org.apache.kafka.clients.consumer.RangeAssignor`,
 //!   `RoundRobinAssignor`, `internals.AbstractPartitionAssignor.MemberInfo`
 //! - KIP-345 (ordering by group instance id)
 
+mod cooperative_sticky;
 mod range;
 mod roundrobin;
 
@@ -26,6 +36,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use cooperative_sticky::CooperativeStickyAssignor;
 pub use range::RangeAssignor;
 pub use roundrobin::RoundRobinAssignor;
 
@@ -77,15 +88,19 @@ pub fn member_order(a: &MemberSubscription, b: &MemberSubscription) -> Ordering 
 }
 
 /// The assignor for a `partition.assignment.strategy` entry: `range` or
-/// `roundrobin`, or the Java class names of those two.
+/// `roundrobin` or `cooperative-sticky`, or the Java class names of those.
 pub fn by_name(name: &str) -> Result<Box<dyn PartitionAssignor>> {
     match name.trim() {
         "range" | "org.apache.kafka.clients.consumer.RangeAssignor" => Ok(Box::new(RangeAssignor)),
         "roundrobin" | "org.apache.kafka.clients.consumer.RoundRobinAssignor" => {
             Ok(Box::new(RoundRobinAssignor))
         }
+        "cooperative-sticky" | "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" => {
+            Ok(Box::new(CooperativeStickyAssignor))
+        }
         other => Err(Error::Config(format!(
-            "partition.assignment.strategy: '{other}' is not supported (use range or roundrobin)"
+            "partition.assignment.strategy: '{other}' is not supported \
+             (use range, roundrobin or cooperative-sticky)"
         ))),
     }
 }
@@ -197,6 +212,17 @@ mod tests {
                 .name(),
             "roundrobin"
         );
-        assert!(by_name("cooperative-sticky").is_err());
+        assert_eq!(
+            by_name("org.apache.kafka.clients.consumer.CooperativeStickyAssignor")
+                .unwrap()
+                .name(),
+            "cooperative-sticky"
+        );
+        assert_eq!(
+            by_name(" cooperative-sticky ").unwrap().name(),
+            "cooperative-sticky"
+        );
+        assert!(by_name("sticky").is_err());
+        assert!(by_name("org.apache.kafka.clients.consumer.StickyAssignor").is_err());
     }
 }
